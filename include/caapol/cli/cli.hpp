@@ -1,0 +1,60 @@
+// Command-line plumbing shared by the subcommands (one file per subcommand in src/cli/).
+// Only cli/ prints to stdout/stderr and chooses exit statuses.
+#pragma once
+
+#include "caapol/core/diagnostic.hpp"
+
+#include <boost/program_options.hpp>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace caapol::cli {
+
+namespace po = boost::program_options;
+
+enum ExitStatus : int {
+    exit_ok = 0,       // success, clean
+    exit_findings = 1, // policy errors, lint errors, drift, a CA denied
+    exit_input = 2,    // usage or input error
+    exit_lookup = 3,   // a DNS lookup failed and the answer could not be decided
+};
+
+using Arguments = std::vector<std::string>; // the words after the subcommand
+
+struct Command {
+    const char* name;
+    const char* summary;
+    int (*run)(const Arguments& args);
+};
+
+const std::vector<Command>& commands();
+
+int run_generate(const Arguments& args);
+int run_check(const Arguments& args);
+int run_cas(const Arguments& args);
+int run_lint(const Arguments& args);
+int run_verify(const Arguments& args);
+int run_explain(const Arguments& args);
+
+// Thrown for bad usage (unknown option, missing argument); main prints it with a hint to
+// --help and exits 2.
+struct UsageError {
+    std::string command;
+    std::string message;
+};
+
+// Parses `args` for `command`. Adds --help itself. Returns false when --help was given (the
+// usage has then been printed to stdout and the caller returns exit_ok). Throws UsageError.
+bool parse_arguments(const std::string& command, const std::string& usage,
+                     const po::options_description& options,
+                     const po::positional_options_description& positional, const Arguments& args,
+                     po::variables_map& values);
+
+// Prints diagnostics to `out`, one per line, "FILE:LINE:COL: severity: message [rule]".
+void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out);
+
+// "N errors, M warnings" style summary ("" when there are none).
+std::string summarize(const Diagnostics& diagnostics);
+
+} // namespace caapol::cli

@@ -1,0 +1,69 @@
+// RFC 8659 §3, and nothing else: the relevant CAA RRset of a name.
+//  - query the name; follow aliases (bounded, loop-safe);
+//  - on an empty answer (NODATA or NXDOMAIN) go to the parent of the *original* name (never
+//    of an alias target), up to but not including the root;
+//  - a wildcard name "*.x" starts at "x";
+//  - stop at the first failure: a failed lookup is never "no CAA".
+// Climber is a small state machine so that an asynchronous driver can advance thousands of
+// climbs at once; climb() drives one synchronously over a Source.
+#pragma once
+
+#include "caapol/climb/source.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace caapol::climb {
+
+inline constexpr std::size_t max_alias_hops = 16; // CAs must handle at least 8
+
+struct Step {
+    std::string name; // the name queried
+    Answer answer;
+};
+
+enum class Outcome {
+    found,   // a relevant RRset was found at `relevant_name`
+    none,    // no CAA records up to (not including) the root: issuance is unrestricted
+    failure, // a lookup failed (or an alias chain was too long or looped): undecidable
+};
+
+const char* outcome_name(Outcome outcome);
+
+struct Result {
+    std::string name;          // the name asked about (normalized, "*." kept)
+    Outcome outcome = Outcome::failure;
+    std::string relevant_name; // where the set was found (climb position, before aliases)
+    std::string found_at;      // the owner of the records after following aliases
+    std::vector<SourcedRecord> records;
+    std::vector<Step> path;    // every lookup, in order
+    std::string reason;        // outcome == failure: why, naming the server and name
+};
+
+class Climber {
+public:
+    explicit Climber(std::string name);
+
+    // The name to look up next, or nullopt when finished.
+    std::optional<std::string> next_query() const;
+    // Feeds the answer to the pending query.
+    void feed(Answer answer);
+    bool done() const { return done_; }
+    const Result& result() const { return result_; }
+    Result take_result() { return std::move(result_); }
+
+private:
+    void finish(Outcome outcome, std::string reason = {});
+
+    Result result_;
+    std::string climb_name_;   // the original name or its current ancestor
+    std::string pending_;      // name of the pending query
+    std::vector<std::string> chain_; // names visited while following aliases of climb_name_
+    bool done_ = false;
+};
+
+// Runs one climb synchronously.
+Result climb(Source& source, const std::string& name);
+
+} // namespace caapol::climb

@@ -1,0 +1,55 @@
+// Policy format v1 (README "Policy files"): TOML files turned into the records each domain
+// must publish, every piece carrying the file:line:column it came from.
+#pragma once
+
+#include "caapol/caa/record.hpp"
+#include "caapol/core/diagnostic.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace caapol::policy {
+
+inline constexpr std::uint32_t default_ttl = 3600;
+
+struct PolicyRecord {
+    caa::Record record; // canonical: lower-case tag and issuer
+    Location location;  // the list entry (or key) that produced it
+};
+
+struct Domain {
+    std::string name; // normalized: lower case, no trailing dot
+    Location location; // the [domain."..."] header
+    bool inherit = false;
+    std::uint32_t ttl = default_ttl;
+    // In generation order: issue, issuewild, issuemail, issuevmc, iodef, contactemail,
+    // contactphone, property; each in policy order. Empty for inherit domains.
+    std::vector<PolicyRecord> records;
+
+    std::vector<caa::Record> record_set() const;
+};
+
+struct Policy {
+    std::vector<std::string> files; // as given
+    // Sorted in DNS canonical order (RFC 4034 §6.1) by name.
+    std::vector<Domain> domains;
+
+    // The policy domain with exactly this name (normalized or not), or nullptr.
+    const Domain* find(std::string_view name) const;
+
+    // The expected set of `name`: the closest domain at or above it that is not inherit = true
+    // and has records. nullptr when the policy has no expectation for the name.
+    const Domain* expected_for(std::string_view name) const;
+};
+
+// Parses and validates policy files. All problems of all files are added to `diagnostics`
+// (errors and warnings, each with file:line:col). Throws InputError when a file cannot be read.
+// The returned policy holds what could be understood; callers refuse to use it when
+// diagnostics.has_errors().
+Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics);
+
+// Same, from text already in memory (`name` is used in locations). For tests and fuzzing.
+Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics);
+
+} // namespace caapol::policy

@@ -1,0 +1,66 @@
+#include "caapol/cli/cli.hpp"
+
+#include <iostream>
+
+namespace caapol::cli {
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> table = {
+        {"generate", "write CAA records from a policy, in a server's or provider's format",
+         run_generate},
+        {"check", "validate policy files", run_check},
+        {"lint", "check zone files against the RFCs and the policy", run_lint},
+        {"verify", "compare live DNS with the policy", run_verify},
+        {"explain", "may this CA issue for this name, and why?", run_explain},
+        {"cas", "list known certificate authorities and their CAA identifiers", run_cas},
+    };
+    return table;
+}
+
+bool parse_arguments(const std::string& command, const std::string& usage,
+                     const po::options_description& options,
+                     const po::positional_options_description& positional, const Arguments& args,
+                     po::variables_map& values) {
+    po::options_description all;
+    all.add(options);
+    all.add_options()("help,h", "show this help and exit");
+    try {
+        auto parsed = po::command_line_parser(args)
+                          .options(all)
+                          .positional(positional)
+                          .style(po::command_line_style::default_style &
+                                 ~po::command_line_style::allow_guessing)
+                          .run();
+        po::store(parsed, values);
+        if (values.count("help") > 0) {
+            std::cout << usage << "\n\n" << all << "\n";
+            return false;
+        }
+        po::notify(values);
+    } catch (const po::error& e) {
+        throw UsageError{command, e.what()};
+    }
+    return true;
+}
+
+void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out) {
+    for (const auto& d : diagnostics.all()) {
+        out << format_diagnostic(d) << '\n';
+    }
+}
+
+std::string summarize(const Diagnostics& diagnostics) {
+    auto plural = [](std::size_t n, const char* word) {
+        return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    std::size_t errors = diagnostics.count(Severity::error);
+    std::size_t warnings = diagnostics.count(Severity::warning);
+    std::size_t notes = diagnostics.count(Severity::note);
+    std::string out = plural(errors, "error") + ", " + plural(warnings, "warning");
+    if (notes > 0) {
+        out += ", " + plural(notes, "note");
+    }
+    return out;
+}
+
+} // namespace caapol::cli

@@ -1,0 +1,67 @@
+// caapol: keeps a domain's DNS CAA records true to a written policy.
+#include "caapol/cli/cli.hpp"
+
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+namespace {
+
+void print_usage(std::ostream& out) {
+    out << "usage: caapol COMMAND [OPTIONS] [ARGS...]\n"
+           "       caapol --help | --version\n\n"
+           "Keeps DNS CAA records (RFC 8659) true to a written policy.\n\n"
+           "Commands:\n";
+    for (const auto& command : caapol::cli::commands()) {
+        std::string name = command.name;
+        name.resize(10, ' ');
+        out << "  " << name << command.summary << "\n";
+    }
+    out << "\nRun 'caapol COMMAND --help' for a command's options; 'man caapol' for the policy\n"
+           "format, every lint rule and the exit statuses.\n"
+           "Exit status: 0 clean, 1 findings, 2 usage or input error, 3 lookup failure.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace caapol::cli;
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return exit_input;
+    }
+    std::string first = argv[1];
+    if (first == "--help" || first == "-h" || first == "help") {
+        print_usage(std::cout);
+        return exit_ok;
+    }
+    if (first == "--version" || first == "-V") {
+        std::cout << "caapol " << CAAPOL_VERSION << "\n";
+        return exit_ok;
+    }
+    Arguments args(argv + 2, argv + argc);
+    for (const auto& command : commands()) {
+        if (first != command.name) {
+            continue;
+        }
+        try {
+            return command.run(args);
+        } catch (const UsageError& e) {
+            std::cerr << "caapol " << e.command << ": error: " << e.message << "\n"
+                      << "Run 'caapol " << e.command << " --help' for usage.\n";
+            return exit_input;
+        } catch (const caapol::InputError& e) {
+            std::cerr << "caapol " << command.name << ": error: " << e.message << "\n";
+            return exit_input;
+        } catch (const std::bad_alloc&) {
+            std::cerr << "caapol " << command.name << ": error: out of memory\n";
+            return exit_input;
+        } catch (const std::exception& e) {
+            std::cerr << "caapol " << command.name << ": internal error: " << e.what() << "\n";
+            return exit_input;
+        }
+    }
+    std::cerr << "caapol: error: unknown command '" << first << "'\n"
+              << "Run 'caapol --help' for the list of commands.\n";
+    return exit_input;
+}
