@@ -35,8 +35,8 @@ void LiveLookups::lookup_caa(const Route& route, const std::string& name,
     }
 }
 
-void LiveLookups::send_caa(const Route& route, const std::string& name,
-                           std::size_t server_index, std::string earlier_failures) {
+void LiveLookups::send_caa(const Route& route, const std::string& name, std::size_t server_index,
+                           std::string earlier_failures) {
     if (route.servers.empty()) {
         dns::CaaAnswer answer;
         answer.answer.kind = AnswerKind::failure;
@@ -83,8 +83,7 @@ void LiveLookups::send_caa(const Route& route, const std::string& name,
 
 void LiveLookups::query(
     const Route& route, const std::string& name, std::uint16_t type,
-    std::function<void(const std::optional<dns::Message>&, const std::string&,
-                       const std::string&)>
+    std::function<void(const std::optional<dns::Message>&, const std::string&, const std::string&)>
         done) {
     if (route.servers.empty()) {
         done(std::nullopt, "", "no DNS server to ask");
@@ -94,7 +93,7 @@ void LiveLookups::query(
     *attempt = [this, route, name, type, done, attempt](std::size_t index, std::string failures) {
         dns::Query q{route.servers[index], name, type, route.recursion_desired};
         engine_.submit(q, [route, done, attempt, index, failures](const dns::Query& sent,
-                                                                   dns::Response response) {
+                                                                  dns::Response response) {
             std::string server = sent.server.display();
             std::string error = response.error;
             std::optional<dns::Message> message;

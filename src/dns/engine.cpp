@@ -61,7 +61,9 @@ bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
            std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof(in6_addr)) == 0;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 } // namespace
 
@@ -116,7 +118,9 @@ void Engine::submit(Query query, Callback callback) {
     queue_.emplace_back(std::move(query), std::move(callback));
 }
 
-bool Engine::idle() const { return queue_.empty() && in_flight_ == 0; }
+bool Engine::idle() const {
+    return queue_.empty() && in_flight_ == 0;
+}
 
 int Engine::udp_socket(int family) {
     int& fd = family == AF_INET ? udp4_ : udp6_;
@@ -169,8 +173,8 @@ void Engine::start(Slot& slot) {
         }
     }
     std::string error;
-    auto wire = build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired,
-                            &error);
+    auto wire =
+        build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired, &error);
     if (!wire) {
         complete(slot, Response{false, {}, error, false});
         return;
@@ -192,12 +196,13 @@ void Engine::transmit(Slot& slot) {
     slot.deadline = Clock::now() + timeout;
     int fd = udp_socket(slot.address.family);
     if (fd < 0) {
-        complete(slot, Response{false, {}, "cannot open a UDP socket: " + errno_text(errno), false});
+        complete(slot,
+                 Response{false, {}, "cannot open a UDP socket: " + errno_text(errno), false});
         return;
     }
-    ssize_t n = ::sendto(fd, slot.wire.data(), slot.wire.size(), 0,
-                         reinterpret_cast<const sockaddr*>(&slot.address.storage),
-                         slot.address.length);
+    ssize_t n =
+        ::sendto(fd, slot.wire.data(), slot.wire.size(), 0,
+                 reinterpret_cast<const sockaddr*>(&slot.address.storage), slot.address.length);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
             // Socket buffer full: try again very soon without spending a try.
@@ -390,7 +395,8 @@ void Engine::check_deadlines() {
             continue;
         }
         if (slot.tcp_state != TcpState::none) {
-            complete(slot, Response{false, {},
+            complete(slot, Response{false,
+                                    {},
                                     "truncated over UDP; TCP: no answer within " +
                                         std::to_string(options_.timeout_seconds) + " s",
                                     true});
@@ -400,8 +406,8 @@ void Engine::check_deadlines() {
             transmit(slot);
             continue;
         }
-        std::string error = "no answer after " + std::to_string(slot.tries) +
-                            (slot.tries == 1 ? " try" : " tries");
+        std::string error =
+            "no answer after " + std::to_string(slot.tries) + (slot.tries == 1 ? " try" : " tries");
         if (!slot.note.empty()) {
             error += "; " + slot.note;
         }

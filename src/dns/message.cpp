@@ -5,9 +5,8 @@
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 
-#include <ldns/ldns.h>
-
 #include <cstdlib>
+#include <ldns/ldns.h>
 #include <memory>
 
 namespace caapol::dns {
@@ -261,8 +260,7 @@ std::optional<Message> parse_message(std::string_view wire, std::string* error) 
     return m;
 }
 
-CaaAnswer interpret_caa(std::string_view wire, const std::string& name,
-                        const std::string& server) {
+CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const std::string& server) {
     CaaAnswer result;
     std::string error;
     auto message = parse_message(wire, &error);
@@ -289,10 +287,10 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name,
                 std::string rdata_error;
                 auto record = caa::from_rdata(rr.rdata, &rdata_error);
                 if (!record) {
-                    result.answer = failure("a CAA record of " +
-                                                text::escape_for_terminal(current) +
-                                                " does not parse: " + rdata_error,
-                                            server);
+                    result.answer =
+                        failure("a CAA record of " + text::escape_for_terminal(current) +
+                                    " does not parse: " + rdata_error,
+                                server);
                     return result;
                 }
                 answer.records.push_back(climb::SourcedRecord{*record, rr.ttl, {}});
@@ -315,10 +313,9 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name,
             for (const auto& rr : m.answer) {
                 if (rr.type == type_dname && rr.owner != current &&
                     dns_name::is_at_or_below(current, rr.owner)) {
-                    std::string prefix = rr.owner.empty()
-                                             ? current
-                                             : current.substr(0, current.size() -
-                                                                     rr.owner.size() - 1);
+                    std::string prefix =
+                        rr.owner.empty() ? current
+                                         : current.substr(0, current.size() - rr.owner.size() - 1);
                     next = rr.target.empty() ? prefix : prefix + "." + rr.target;
                     break;
                 }

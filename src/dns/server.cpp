@@ -19,7 +19,9 @@ bool is_ipv6(const std::string& s) {
 }
 } // namespace
 
-std::string Server::display() const { return address + "@" + std::to_string(port); }
+std::string Server::display() const {
+    return address + "@" + std::to_string(port);
+}
 
 std::optional<Server> parse_server(std::string_view text, std::uint16_t default_port,
                                    std::string* error) {
@@ -70,8 +72,8 @@ std::optional<Server> parse_server(std::string_view text, std::uint16_t default_
         server.port = static_cast<std::uint16_t>(port);
     }
     if (!is_ipv4(address) && !is_ipv6(address)) {
-        *error = "'" + text::escape_for_terminal(address) +
-                 "' is not a numeric IPv4 or IPv6 address";
+        *error =
+            "'" + text::escape_for_terminal(address) + "' is not a numeric IPv4 or IPv6 address";
         return std::nullopt;
     }
     server.address = address;

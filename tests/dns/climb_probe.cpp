@@ -5,6 +5,7 @@
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -65,9 +66,13 @@ int main(int argc, char** argv) {
         std::cout << r.name << " " << climb::outcome_name(r.outcome);
         if (r.outcome == climb::Outcome::found) {
             std::cout << " at=" << r.relevant_name << " found_at=" << r.found_at;
+            std::vector<std::string> shown; // sorted: resolvers rotate RRsets
             for (const auto& rec : r.records) {
-                std::cout << " [" << text::escape_for_terminal(caa::to_presentation(rec.record))
-                          << "]";
+                shown.push_back(text::escape_for_terminal(caa::to_presentation(rec.record)));
+            }
+            std::sort(shown.begin(), shown.end());
+            for (const auto& s : shown) {
+                std::cout << " [" << s << "]";
             }
         }
         if (r.outcome == climb::Outcome::failure) {

@@ -17,8 +17,8 @@
 namespace caapol::dns {
 
 struct EngineOptions {
-    double timeout_seconds = 2.0;   // per transmission
-    unsigned retries = 2;           // retransmissions after the first try
+    double timeout_seconds = 2.0;    // per transmission
+    unsigned retries = 2;            // retransmissions after the first try
     std::size_t max_in_flight = 150; // queries awaiting an answer at any moment
 };
 
@@ -30,9 +30,9 @@ struct Query {
 };
 
 struct Response {
-    bool ok = false;    // `wire` holds an answer matching the query (ID, question, server)
+    bool ok = false; // `wire` holds an answer matching the query (ID, question, server)
     std::string wire;
-    std::string error;  // !ok: why ("timed out after 3 tries", "TCP: connection refused", ...)
+    std::string error; // !ok: why ("timed out after 3 tries", "TCP: connection refused", ...)
     bool via_tcp = false;
 };
 

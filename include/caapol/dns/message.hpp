@@ -57,11 +57,11 @@ std::optional<Header> read_header(std::string_view wire);
 std::string mismatch(const Header& query, const Header& answer);
 
 struct ResourceRecord {
-    std::string owner;   // normalized
+    std::string owner; // normalized
     std::uint16_t type = 0;
     std::uint32_t ttl = 0;
-    std::string rdata;   // uncompressed wire form
-    std::string target;  // CNAME, DNAME, NS: the name (normalized); A, AAAA: the address
+    std::string rdata;        // uncompressed wire form
+    std::string target;       // CNAME, DNAME, NS: the name (normalized); A, AAAA: the address
     std::uint32_t serial = 0; // SOA
 };
 
@@ -89,7 +89,6 @@ struct CaaAnswer {
     // lies in a zone this server does not serve.
     bool referral = false;
 };
-CaaAnswer interpret_caa(std::string_view wire, const std::string& name,
-                        const std::string& server);
+CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const std::string& server);
 
 } // namespace caapol::dns
