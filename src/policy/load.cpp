@@ -1,8 +1,5 @@
 // Policy format v1: TOML text -> Policy, with every problem as a located Diagnostic.
 // The only file that includes toml++ (slow to compile).
-#include "nesting.hpp"
-#include "sort_key.hpp"
-
 #include "caapol/caa/ca_table.hpp"
 #include "caapol/caa/issue_value.hpp"
 #include "caapol/caa/validate.hpp"
@@ -10,14 +7,15 @@
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
-
-#include <toml++/toml.h>
+#include "nesting.hpp"
+#include "sort_key.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include <toml++/toml.h>
 #include <unordered_map>
 #include <utility>
 
@@ -40,13 +38,13 @@ enum RecordKey : std::size_t {
     record_key_count
 };
 constexpr std::array<std::string_view, record_key_count> record_key_names = {
-    "issue", "issuewild", "issuemail", "issuevmc", "iodef", "contactemail", "contactphone",
-    "property"};
+    "issue", "issuewild",    "issuemail",    "issuevmc",
+    "iodef", "contactemail", "contactphone", "property"};
 
 const std::vector<std::string>& domain_keys() {
     static const std::vector<std::string> keys = {
-        "issue", "issuewild", "issuemail",    "issuevmc", "iodef", "contactemail",
-        "contactphone", "property", "ttl", "inherit"};
+        "issue",        "issuewild",    "issuemail", "issuevmc", "iodef",
+        "contactemail", "contactphone", "property",  "ttl",      "inherit"};
     return keys;
 }
 const std::vector<std::string>& top_level_keys() {
@@ -54,8 +52,8 @@ const std::vector<std::string>& top_level_keys() {
     return keys;
 }
 const std::vector<std::string>& issuer_entry_keys() {
-    static const std::vector<std::string> keys = {"ca", "accounturi", "validationmethods",
-                                                  "params", "critical"};
+    static const std::vector<std::string> keys = {"ca", "accounturi", "validationmethods", "params",
+                                                  "critical"};
     return keys;
 }
 const std::vector<std::string>& iodef_entry_keys() {
@@ -255,8 +253,8 @@ private:
             // toml++ garbles the table's name in this message; say it plainly, with the first
             // definition when the same header text appears earlier.
             std::string header = line_text(text, where.line);
-            std::string message = "the table " + quoted(text::trim(header)) +
-                                  " is defined twice (TOML forbids that";
+            std::string message =
+                "the table " + quoted(text::trim(header)) + " is defined twice (TOML forbids that";
             if (auto first = earlier_line_with(text, where.line, text::trim(header))) {
                 message += "; first defined at " + file_ + ":" + std::to_string(*first);
             }
@@ -265,7 +263,15 @@ private:
             error(is_domain ? "duplicate-domain" : "toml-syntax", where, message);
             return;
         }
-        error("toml-syntax", where, "TOML syntax: " + description);
+        std::string message = "TOML syntax: " + description;
+        if (description.find("inline table") != std::string::npos &&
+            (description.find("'\\n'") != std::string::npos ||
+             description.find("dangling comma") != std::string::npos)) {
+            // Debian's toml++ implements TOML 1.0: no line breaks or trailing commas in { }.
+            message += " (an inline table { ... } must fit on one line, without a trailing "
+                       "comma; or write each entry as [[domain.\"NAME\".issue]] with keys below)";
+        }
+        error("toml-syntax", where, message);
     }
 
     static std::string line_text(std::string_view text, std::uint32_t line) {
@@ -280,7 +286,8 @@ private:
             return "";
         }
         std::size_t end = text.find('\n', start);
-        std::string_view out = text.substr(start, end == std::string_view::npos ? end : end - start);
+        std::string_view out =
+            text.substr(start, end == std::string_view::npos ? end : end - start);
         if (!out.empty() && out.back() == '\r') {
             out.remove_suffix(1);
         }
@@ -299,9 +306,8 @@ private:
         std::size_t start = 0;
         while (number < line && start < text.size()) {
             std::size_t end = text.find('\n', start);
-            std::string_view current = text.substr(start, end == std::string_view::npos
-                                                              ? std::string_view::npos
-                                                              : end - start);
+            std::string_view current = text.substr(
+                start, end == std::string_view::npos ? std::string_view::npos : end - start);
             if (!current.empty() && current.back() == '\r') {
                 current.remove_suffix(1);
             }
@@ -375,8 +381,8 @@ private:
         }
         const auto* number = version->as_integer();
         if (number == nullptr || number->get() != 1) {
-            std::string shown = number != nullptr ? std::to_string(number->get())
-                                                  : type_name(*version);
+            std::string shown =
+                number != nullptr ? std::to_string(number->get()) : type_name(*version);
             error("unsupported-version", at(*version),
                   "unsupported policy format version " + shown +
                       "; this caapol supports version 1 (the integer: version = 1)");
@@ -468,15 +474,16 @@ private:
                         " has no issue key: any CA may issue TLS certificates for it; add "
                         "issue = [...] (or issue = [] to deny them)");
         }
-        if (issue && spec.has(key_issuewild) && same_values(spec.keys[key_issue].records,
-                                                            spec.keys[key_issuewild].records)) {
+        if (issue && spec.has(key_issuewild) &&
+            same_values(spec.keys[key_issue].records, spec.keys[key_issuewild].records)) {
             warning("redundant-issuewild", spec.keys[key_issuewild].location,
                     "issuewild lists exactly the CAs of issue; it can be left out, since issue "
                     "also governs wildcard certificates when there is no issuewild");
         }
     }
 
-    static bool same_values(const std::vector<PolicyRecord>& a, const std::vector<PolicyRecord>& b) {
+    static bool same_values(const std::vector<PolicyRecord>& a,
+                            const std::vector<PolicyRecord>& b) {
         if (a.size() != b.size()) {
             return false;
         }
@@ -626,8 +633,8 @@ private:
         }
         std::string problem = caa::check_issuer_domain(raw);
         if (!problem.empty()) {
-            std::string message = "issuer " + quoted(raw) + " is not a valid issuer domain: " +
-                                  problem;
+            std::string message =
+                "issuer " + quoted(raw) + " is not a valid issuer domain: " + problem;
             if (raw.find_first_of(";=") != std::string::npos) {
                 message += "; write parameters as a table: { ca = \"...\", accounturi = "
                            "\"...\", params = { key = \"value\" } }";
@@ -643,8 +650,8 @@ private:
         }
         const IssuerInfo& info = issuer_info(issuer);
         if (!info.known) {
-            std::string message = "issuer " + quoted(issuer) +
-                                  " is not in caapol's table of CA identifiers";
+            std::string message =
+                "issuer " + quoted(issuer) + " is not in caapol's table of CA identifiers";
             if (info.nearest) {
                 message += "; did you mean \"" + *info.nearest + "\"?";
             } else {
@@ -812,8 +819,9 @@ private:
         for (auto&& [key, value] : params) {
             ordered.emplace_back(&key, &value);
         }
-        std::sort(ordered.begin(), ordered.end(),
-                  [](const auto& a, const auto& b) { return before(a.first->source(), b.first->source()); });
+        std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+            return before(a.first->source(), b.first->source());
+        });
         bool valid = true;
         for (const auto& [key, value] : ordered) {
             std::string name(key->str());
@@ -826,8 +834,9 @@ private:
             }
             if (text::iequals(name, "accounturi") || text::iequals(name, "validationmethods")) {
                 error("duplicate-parameter", at(*key),
-                      "set " + text::to_lower(name) + " with its own key of the issuer entry, "
-                      "not in params");
+                      "set " + text::to_lower(name) +
+                          " with its own key of the issuer entry, "
+                          "not in params");
                 valid = false;
                 continue;
             }
@@ -850,8 +859,8 @@ private:
         return valid;
     }
 
-    void emit_issue(std::vector<PolicyRecord>& out, const std::string& tag,
-                    const toml::node& where, bool critical, const caa::IssueValue& value) {
+    void emit_issue(std::vector<PolicyRecord>& out, const std::string& tag, const toml::node& where,
+                    bool critical, const caa::IssueValue& value) {
         std::string rendered = caa::render_issue_value(value, true);
         // The value is built from checked parts; parse it back so that nothing outside the
         // grammar can ever be emitted.

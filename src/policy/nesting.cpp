@@ -210,7 +210,17 @@ private:
 
     // A key inside an inline table at `depth`: returns the depth of its value.
     std::size_t inline_key(std::size_t depth) {
-        skip_blanks();
+        // TOML 1.1 (enabled in load.cpp) allows newlines and comments inside inline tables.
+        for (;;) {
+            skip_blanks();
+            if (peek() == '\n') {
+                advance();
+            } else if (peek() == '#') {
+                skip_comment();
+            } else {
+                break;
+            }
+        }
         if (peek() == '}') {
             return depth;
         }

@@ -1,9 +1,8 @@
 // The Policy model: lookups over the loaded domains (no TOML here; see load.cpp).
 #include "caapol/policy/policy.hpp"
 
-#include "sort_key.hpp"
-
 #include "caapol/core/dns_name.hpp"
+#include "sort_key.hpp"
 
 #include <algorithm>
 
