@@ -122,7 +122,7 @@ int run_explain(const Arguments& args) {
         ("format", po::value<std::string>()->default_value("text")->value_name("text|json"),
          "output format") //
         ("name", po::value<std::vector<std::string>>()->value_name("NAME"),
-         "names to explain (positional)");
+         "a name to explain (NAMEs may also follow the options)");
     po::positional_options_description positional;
     positional.add("name", -1);
     po::variables_map values;

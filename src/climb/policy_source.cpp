@@ -13,9 +13,6 @@ Answer PolicySource::lookup(const std::string& name) {
         return answer;
     }
     answer.kind = AnswerKind::records;
-    if (!domain->location.file.empty()) {
-        answer.server = domain->location.file;
-    }
     for (const auto& entry : domain->records) {
         answer.records.push_back(SourcedRecord{entry.record, domain->ttl, entry.location});
     }

@@ -360,7 +360,8 @@ Decision decide(const climb::Result& result, const Request& request) {
         decision.rule = rule::issuer_authorised_restricted;
         decision.deciding_records = {*conditional};
         decision.reason = "The record " + record_text(info) + " at " + at + " authorises " + ca +
-                          " for " + kind + " certificates " + describe_restrictions(*info.grant) +
+                          " for " + kind + " certificates, but " +
+                          describe_restrictions(*info.grant) +
                           " (give --account-uri and --method to decide exactly).";
         return decision;
     }

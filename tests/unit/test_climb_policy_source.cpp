@@ -42,7 +42,7 @@ TEST_SUITE("climb") {
         CHECK(answer.records[0].location.line == 5);
         CHECK(answer.records[1].record.tag == "issuewild");
         CHECK(answer.records[1].record.value == ";");
-        CHECK(answer.server == "test.toml");
+        CHECK(answer.server == "policy");
     }
 
     TEST_CASE("policy source: inherit domains and unknown names are empty") {
