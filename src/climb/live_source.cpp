@@ -14,7 +14,7 @@ std::string Route::key() const {
     return key;
 }
 
-LiveLookups::LiveLookups(dns::EngineOptions options) : engine_(options) {}
+LiveLookups::LiveLookups(const dns::EngineOptions& options) : engine_(options) {}
 
 const dns::CaaAnswer* LiveLookups::cached(const Route& route, const std::string& name) const {
     auto it = cache_.find({route.key(), name});
@@ -118,7 +118,7 @@ void LiveLookups::query(
     (*attempt)(0, {});
 }
 
-LiveSource::LiveSource(std::vector<dns::Server> servers, dns::EngineOptions options,
+LiveSource::LiveSource(std::vector<dns::Server> servers, const dns::EngineOptions& options,
                        bool recursion_desired)
     : route_{std::move(servers), recursion_desired}, lookups_(options) {}
 

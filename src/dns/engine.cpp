@@ -89,7 +89,7 @@ struct Engine::Slot {
     std::string tcp_in;
 };
 
-Engine::Engine(EngineOptions options) : options_(options), slot_by_id_(65536, 0) {
+Engine::Engine(const EngineOptions& options) : options_(options), slot_by_id_(65536, 0) {
     if (options_.max_in_flight == 0) {
         options_.max_in_flight = 1;
     }

@@ -48,7 +48,7 @@ std::optional<Server> parse_server(std::string_view text, std::uint16_t default_
         }
     } else if (auto at = address.rfind('@'); at != std::string::npos) {
         port_text = address.substr(at + 1);
-        address = address.substr(0, at);
+        address.resize(at);
         if (port_text.empty()) {
             *error = "missing port after '@' in '" + text::escape_for_terminal(text) + "'";
             return std::nullopt;

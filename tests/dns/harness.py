@@ -181,8 +181,9 @@ class DnsServers:
         check = subprocess.run(["nsd-checkconf", conf], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError("nsd-checkconf: " + check.stdout + check.stderr)
-        process = subprocess.Popen([NSD, "-d", "-c", conf], stdout=open(log + ".out", "w"),
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        with open(log + ".out", "w") as out:
+            process = subprocess.Popen([NSD, "-d", "-c", conf], stdout=out,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.processes.append(process)
         probe = next(iter(zones))
         self._wait_ready(process, address, port, probe, log, rd=False)
@@ -234,8 +235,9 @@ class DnsServers:
         check = subprocess.run(["unbound-checkconf", conf], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError("unbound-checkconf: " + check.stdout + check.stderr)
-        process = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=open(log + ".out", "w"),
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        with open(log + ".out", "w") as out:
+            process = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=out,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.processes.append(process)
         self._wait_ready(process, address, port, next(iter(stubs)), log, rd=True)
         return f"{address}@{port}"

@@ -32,7 +32,7 @@ struct Route {
 // The per-run lookup service: one dns::Engine, one cache.
 class LiveLookups {
 public:
-    explicit LiveLookups(dns::EngineOptions options = {});
+    explicit LiveLookups(const dns::EngineOptions& options = {});
 
     // The cached CAA answer of `name` on `route`, or nullptr.
     const dns::CaaAnswer* cached(const Route& route, const std::string& name) const;
@@ -66,7 +66,7 @@ private:
 // One name at a time, synchronously (explain). The first server that answers decides.
 class LiveSource : public Source {
 public:
-    explicit LiveSource(std::vector<dns::Server> servers, dns::EngineOptions options = {},
+    explicit LiveSource(std::vector<dns::Server> servers, const dns::EngineOptions& options = {},
                         bool recursion_desired = true);
     Answer lookup(const std::string& name) override;
     std::uint64_t queries_sent() const { return lookups_.queries_sent(); }

@@ -40,7 +40,7 @@ using Callback = std::function<void(const Query&, Response)>;
 
 class Engine {
 public:
-    explicit Engine(EngineOptions options = {});
+    explicit Engine(const EngineOptions& options = {});
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
