@@ -118,9 +118,8 @@ void Climber::feed(Answer answer) {
             return;
         }
         if (chain_.size() >= max_alias_hops + 1) {
-            finish(Outcome::failure, "the alias chain from " + climb_name_ +
-                                         " is longer than " + std::to_string(max_alias_hops) +
-                                         " names");
+            finish(Outcome::failure, "the alias chain from " + climb_name_ + " is longer than " +
+                                         std::to_string(max_alias_hops) + " names");
             return;
         }
         chain_.push_back(target);

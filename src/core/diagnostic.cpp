@@ -18,8 +18,7 @@ const char* severity_name(Severity severity) {
     return "error";
 }
 
-void Diagnostics::add(Severity severity, std::string rule, Location location,
-                      std::string message) {
+void Diagnostics::add(Severity severity, std::string rule, Location location, std::string message) {
     items_.push_back(
         Diagnostic{severity, std::move(rule), std::move(location), std::move(message)});
 }

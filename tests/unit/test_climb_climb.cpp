@@ -59,7 +59,8 @@ TEST_SUITE("climb") {
         auto r = climb::climb(s, "a.b.example.com");
         CHECK(r.outcome == Outcome::found);
         CHECK(r.relevant_name == "example.com");
-        CHECK(s.asked == std::vector<std::string>{"a.b.example.com", "b.example.com", "example.com"});
+        CHECK(s.asked ==
+              std::vector<std::string>{"a.b.example.com", "b.example.com", "example.com"});
 
         TableSource none;
         auto n = climb::climb(none, "a.example");
@@ -85,8 +86,8 @@ TEST_SUITE("climb") {
         auto r = climb::climb(s, "www.example.com");
         CHECK(r.outcome == Outcome::found);
         CHECK(r.relevant_name == "example.com");
-        CHECK(s.asked == std::vector<std::string>{"www.example.com", "cdn.provider.net",
-                                                  "example.com"});
+        CHECK(s.asked ==
+              std::vector<std::string>{"www.example.com", "cdn.provider.net", "example.com"});
     }
 
     TEST_CASE("records at an alias target are the relevant set of the original name") {

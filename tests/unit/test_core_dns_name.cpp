@@ -23,13 +23,14 @@ TEST_SUITE("core") {
 
     TEST_CASE("canonical order follows RFC 4034 section 6.1") {
         // The example of RFC 4034 §6.1 (without the escaped-octet names).
-        std::vector<std::string> names = {"z.example", "example", "zabc.a.example", "a.example",
-                                          "yljkjljk.a.example", "Z.a.example", "*.z.example"};
+        std::vector<std::string> names = {
+            "z.example",          "example",     "zabc.a.example", "a.example",
+            "yljkjljk.a.example", "Z.a.example", "*.z.example"};
         std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
             return dns_name::canonical_compare(a, b) < 0;
         });
-        std::vector<std::string> expected = {"example",        "a.example", "yljkjljk.a.example",
-                                             "Z.a.example",    "zabc.a.example", "z.example",
+        std::vector<std::string> expected = {"example",     "a.example",      "yljkjljk.a.example",
+                                             "Z.a.example", "zabc.a.example", "z.example",
                                              "*.z.example"};
         CHECK(names == expected);
     }
@@ -37,8 +38,9 @@ TEST_SUITE("core") {
     TEST_CASE("check_hostname explains what is wrong") {
         CHECK(dns_name::check_hostname("example.com.") == "");
         CHECK(dns_name::check_hostname("xn--bcher-kva.example") == "");
-        CHECK(dns_name::check_hostname("b\xc3\xbc" "cher.example").find("A-labels") !=
-              std::string::npos);
+        CHECK(dns_name::check_hostname("b\xc3\xbc"
+                                       "cher.example")
+                  .find("A-labels") != std::string::npos);
         CHECK(dns_name::check_hostname("a..b").find("empty label") != std::string::npos);
         CHECK(dns_name::check_hostname("*.example.com").find("issuewild") != std::string::npos);
         CHECK(dns_name::check_hostname(std::string(64, 'a') + ".com").find("63") !=

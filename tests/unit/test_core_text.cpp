@@ -49,7 +49,8 @@ TEST_SUITE("core") {
         Diagnostics d;
         d.error("issuer-syntax", Location{"p.toml", 3, 7}, "bad \x01 issuer");
         d.warning("unknown-issuer", Location{"p.toml", 0, 0}, "hmm");
-        CHECK(format_diagnostic(d.all()[0]) == "p.toml:3:7: error: bad \\x01 issuer [issuer-syntax]");
+        CHECK(format_diagnostic(d.all()[0]) ==
+              "p.toml:3:7: error: bad \\x01 issuer [issuer-syntax]");
         CHECK(format_diagnostic(d.all()[1]) == "p.toml: warning: hmm [unknown-issuer]");
         CHECK(d.count(Severity::error) == 1);
         CHECK(d.has_errors());

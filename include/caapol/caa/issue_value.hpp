@@ -25,7 +25,7 @@ struct IssueValue {
 };
 
 struct IssueValueError {
-    std::string rule; // "issuer-syntax" or "parameter-syntax"
+    std::string rule;       // "issuer-syntax" or "parameter-syntax"
     std::size_t offset = 0; // byte offset in the value where the problem starts
     std::string message;
 };

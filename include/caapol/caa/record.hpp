@@ -14,8 +14,8 @@ inline constexpr std::uint16_t rr_type_caa = 257;
 
 struct Record {
     std::uint8_t flags = 0;
-    std::string tag;   // as found (case preserved)
-    std::string value; // raw octets, unescaped
+    std::string tag;                                // as found (case preserved)
+    std::string value;                              // raw octets, unescaped
     bool operator==(const Record&) const = default; // exact, byte for byte
 };
 

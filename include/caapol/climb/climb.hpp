@@ -32,13 +32,13 @@ enum class Outcome {
 const char* outcome_name(Outcome outcome);
 
 struct Result {
-    std::string name;          // the name asked about (normalized, "*." kept)
+    std::string name; // the name asked about (normalized, "*." kept)
     Outcome outcome = Outcome::failure;
     std::string relevant_name; // where the set was found (climb position, before aliases)
     std::string found_at;      // the owner of the records after following aliases
     std::vector<SourcedRecord> records;
-    std::vector<Step> path;    // every lookup, in order
-    std::string reason;        // outcome == failure: why, naming the server and name
+    std::vector<Step> path; // every lookup, in order
+    std::string reason;     // outcome == failure: why, naming the server and name
 };
 
 class Climber {
@@ -57,8 +57,8 @@ private:
     void finish(Outcome outcome, std::string reason = {});
 
     Result result_;
-    std::string climb_name_;   // the original name or its current ancestor
-    std::string pending_;      // name of the pending query
+    std::string climb_name_;         // the original name or its current ancestor
+    std::string pending_;            // name of the pending query
     std::vector<std::string> chain_; // names visited while following aliases of climb_name_
     bool done_ = false;
 };

@@ -9,7 +9,7 @@
 namespace caapol {
 
 struct Location {
-    std::string file; // as given by the user; empty when there is no file (e.g. live DNS)
+    std::string file;         // as given by the user; empty when there is no file (e.g. live DNS)
     std::uint32_t line = 0;   // 1-based; 0 = unknown
     std::uint32_t column = 0; // 1-based; 0 = unknown
 };

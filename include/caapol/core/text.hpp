@@ -10,7 +10,7 @@ namespace caapol::text {
 
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
-bool is_lower(std::string_view s); // no ASCII upper-case letters
+bool is_lower(std::string_view s);         // no ASCII upper-case letters
 std::string_view trim(std::string_view s); // spaces and tabs
 std::vector<std::string_view> split(std::string_view s, char separator);
 bool starts_with_icase(std::string_view s, std::string_view prefix);

@@ -19,7 +19,7 @@ struct PolicyRecord {
 };
 
 struct Domain {
-    std::string name; // normalized: lower case, no trailing dot
+    std::string name;  // normalized: lower case, no trailing dot
     Location location; // the [domain."..."] header
     bool inherit = false;
     std::uint32_t ttl = default_ttl;
