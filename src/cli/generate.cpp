@@ -1,8 +1,9 @@
 // caapol generate: the policy's CAA records in a server's or provider's format.
+#include "caapol/output/generate.hpp"
+
 #include "caapol/cli/cli.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/text.hpp"
-#include "caapol/output/generate.hpp"
 #include "caapol/policy/policy.hpp"
 
 #include <iostream>
@@ -11,20 +12,20 @@ namespace caapol::cli {
 
 namespace {
 
-const char* const usage = "usage: caapol generate [--format F] [--origin ZONE] [-o FILE] POLICY...\n"
-                          "\n"
-                          "Writes the CAA records of the policy files in format F (default zone)\n"
-                          "to standard output, or atomically to FILE. Nothing is written when a\n"
-                          "policy has errors (exit 2).";
-
-std::string format_help() {
-    std::string help = "output format:";
+std::string usage_text() {
+    std::string usage = "usage: caapol generate [--format F] [--origin ZONE] [-o FILE] POLICY...\n"
+                        "\n"
+                        "Writes the CAA records of the policy files in format F to standard\n"
+                        "output, or atomically to FILE. Diagnostics go to standard error; when\n"
+                        "a policy has errors nothing is written (exit 2).\n"
+                        "\n"
+                        "Formats:";
     for (const auto& info : output::formats()) {
         std::string name = info.name;
-        name.resize(11, ' ');
-        help += std::string("\n  ") + name + info.description;
+        name.resize(12, ' ');
+        usage += std::string("\n  ") + name + info.description;
     }
-    return help;
+    return usage;
 }
 
 output::Format format_option(const std::string& word) {
@@ -47,20 +48,21 @@ output::Format format_option(const std::string& word) {
 } // namespace
 
 int run_generate(const Arguments& args) {
-    std::string help = format_help();
     po::options_description options("Options");
-    options.add_options()                                                              //
-        ("format,f", po::value<std::string>()->default_value("zone"), help.c_str()) //
+    options.add_options() //
+        ("format,f", po::value<std::string>()->default_value("zone"),
+         "output format (see above)") //
         ("origin", po::value<std::string>(),
          "zone origin: every domain must lie at or below it; zone, rfc3597, octodns and "
          "dnscontrol write names relative to it (@ for the origin itself)") //
         ("output,o", po::value<std::string>(),
          "write to FILE atomically instead of standard output (- for standard output)") //
-        ("policy", po::value<std::vector<std::string>>(), "policy file");
+        ("policy", po::value<std::vector<std::string>>(),
+         "policy file (same as the POLICY... arguments)");
     po::positional_options_description positional;
     positional.add("policy", -1);
     po::variables_map values;
-    if (!parse_arguments("generate", usage, options, positional, args, values)) {
+    if (!parse_arguments("generate", usage_text(), options, positional, args, values)) {
         return exit_ok;
     }
     if (values.count("policy") == 0) {
@@ -79,6 +81,7 @@ int run_generate(const Arguments& args) {
     const auto& paths = values["policy"].as<std::vector<std::string>>();
     Diagnostics diagnostics;
     policy::Policy policy = policy::load(paths, diagnostics);
+    diagnostics.sort_by_location();
     print_diagnostics(diagnostics, std::cerr);
     if (diagnostics.has_errors()) {
         std::cerr << "caapol generate: error: the policy has errors (" << summarize(diagnostics)

@@ -79,8 +79,8 @@ namespace detail {
 namespace {
 
 bool is_name_character(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 // Host-name syntax plus '_' (service labels), so that a name needs no escaping anywhere.
@@ -115,8 +115,8 @@ void check_domains(const Domains& domains, const GenerateOptions& options) {
         if (std::string problem = check_name(domain.name); !problem.empty()) {
             throw GenerateError{"domain '" + shown + "' " + problem};
         }
-        if (options.origin && !dns_name::is_at_or_below(text::to_lower(domain.name),
-                                                        *options.origin)) {
+        if (options.origin &&
+            !dns_name::is_at_or_below(text::to_lower(domain.name), *options.origin)) {
             throw GenerateError{"domain " + shown + " is outside the origin " +
                                 absolute_name(*options.origin) +
                                 " (give a policy for that zone only, or no --origin)"};

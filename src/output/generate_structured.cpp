@@ -50,8 +50,8 @@ std::string render_json(const Domains& domains, const GenerateOptions&) {
             out += "{\"name\":" + json_value(absolute_name(domain.name)) +
                    ",\"ttl\":" + std::to_string(domain.ttl) +
                    ",\"flags\":" + std::to_string(record.flags) +
-                   ",\"tag\":" + json_value(record.tag) +
-                   ",\"value\":" + json_value(record.value) + "}";
+                   ",\"tag\":" + json_value(record.tag) + ",\"value\":" + json_value(record.value) +
+                   "}";
         }
     }
     out += first ? "]}\n" : "\n]}\n";
@@ -74,14 +74,14 @@ std::string render_octodns(const Domains& domains, const GenerateOptions& option
             continue;
         }
         any_record = true;
-        body += quote_portable(relative_label(domain.name, options), "the name",
-                               QuoteStyle::yaml) +
+        body += quote_portable(relative_label(domain.name, options), "the name", QuoteStyle::yaml) +
                 ":\n  type: CAA\n  ttl: " + std::to_string(domain.ttl) + "\n  values:\n";
         for (const auto& entry : domain.records) {
             const caa::Record& record = entry.record;
-            body += "  - flags: " + std::to_string(record.flags) + "\n    tag: " +
-                    quote_portable(record.tag, "the tag", QuoteStyle::yaml) + "\n    value: " +
-                    quote_portable(record.value, "the value", QuoteStyle::yaml) + "\n";
+            body += "  - flags: " + std::to_string(record.flags) +
+                    "\n    tag: " + quote_portable(record.tag, "the tag", QuoteStyle::yaml) +
+                    "\n    value: " + quote_portable(record.value, "the value", QuoteStyle::yaml) +
+                    "\n";
         }
     }
     if (!any_record) {
@@ -99,12 +99,13 @@ std::string render_dnscontrol(const Domains& domains, const GenerateOptions& opt
            ", REG, DnsProvider(DSP), CAA_RECORDS);\nvar CAA_RECORDS = [\n";
     for (const auto& domain : domains) {
         if (domain.inherit) {
-            out += "    // " + domain.name + " inherits (inherit = true): no CAA records of its own\n";
+            out +=
+                "    // " + domain.name + " inherits (inherit = true): no CAA records of its own\n";
             continue;
         }
         std::string label = relative_label(domain.name, options);
-        std::string name = quote_portable(label.empty() ? "@" : label, "the name",
-                                          QuoteStyle::javascript);
+        std::string name =
+            quote_portable(label.empty() ? "@" : label, "the name", QuoteStyle::javascript);
         for (const auto& entry : domain.records) {
             const caa::Record& record = entry.record;
             if (record.flags != 0 && record.flags != caa::flag_critical) {

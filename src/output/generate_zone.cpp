@@ -40,8 +40,8 @@ std::string render_lines(const Domains& domains, const GenerateOptions& options,
         }
         std::string owner = zone_owner(domain.name, options);
         for (const auto& entry : domain.records) {
-            out += owner + ' ' + std::to_string(domain.ttl) + " IN " +
-                   render_record(entry.record) + '\n';
+            out += owner + ' ' + std::to_string(domain.ttl) + " IN " + render_record(entry.record) +
+                   '\n';
         }
     }
     return out;

@@ -34,8 +34,7 @@ policy::Domain inherit_domain(std::string name) {
 // example.com (issue + critical issuewild ";"), blog (inherit), shop (TTL 300, accounturi).
 std::vector<policy::Domain> sample() {
     return {
-        domain("example.com", {record(0, "issue", "letsencrypt.org"),
-                               record(128, "issuewild", ";"),
+        domain("example.com", {record(0, "issue", "letsencrypt.org"), record(128, "issuewild", ";"),
                                record(0, "iodef", "mailto:security@example.com")}),
         inherit_domain("blog.example.com"),
         domain("shop.example.com",
@@ -57,7 +56,7 @@ GenerateOptions with_origin(std::string origin) {
 }
 
 std::string generated(Format format, const std::vector<policy::Domain>& domains,
-                   const GenerateOptions& options) {
+                      const GenerateOptions& options) {
     return output::render(format, domains, options);
 }
 
@@ -95,9 +94,9 @@ const std::vector<std::string> hostile_values = {
     "issuer; key=\"quoted\"\\",
 };
 
-const std::vector<Format> all_formats = {Format::zone,     Format::rfc3597, Format::tinydns,
-                                         Format::dnsmasq,  Format::nsupdate, Format::json,
-                                         Format::octodns,  Format::dnscontrol};
+const std::vector<Format> all_formats = {Format::zone,    Format::rfc3597,   Format::tinydns,
+                                         Format::dnsmasq, Format::nsupdate,  Format::json,
+                                         Format::octodns, Format::dnscontrol};
 
 } // namespace
 
@@ -192,8 +191,7 @@ TEST_SUITE("output") {
         for (Format format : {Format::tinydns, Format::dnsmasq, Format::octodns}) {
             options.origin = "example.com";
             std::string text = generated(format, sample(), options);
-            CHECK(text.find("#   evil\\x0aexample.com. 1 IN CAA 0 issue x\n") !=
-                  std::string::npos);
+            CHECK(text.find("#   evil\\x0aexample.com. 1 IN CAA 0 issue x\n") != std::string::npos);
         }
         options.origin = "example.com";
         CHECK(generated(Format::dnscontrol, sample(), options).find("//   evil\\x0aexample.com.") !=
@@ -205,18 +203,18 @@ TEST_SUITE("output") {
     }
 
     TEST_CASE("rfc3597: generic RDATA, hex split into 32-octet words") {
-        std::string out = generated(Format::rfc3597, {domain("example.com", {record(0, "issue", ";")})},
-                                 no_header());
+        std::string out = generated(
+            Format::rfc3597, {domain("example.com", {record(0, "issue", ";")})}, no_header());
         CHECK(out == "example.com. 3600 IN TYPE257 \\# 8 000569737375653b\n");
         std::string long_value(40, 'a');
-        out = generated(Format::rfc3597, {domain("example.com", {record(128, "iodef", long_value)})},
-                     with_origin("example.com"));
+        out =
+            generated(Format::rfc3597, {domain("example.com", {record(128, "iodef", long_value)})},
+                      with_origin("example.com"));
         std::string hex = "8005696f646566";
         for (int i = 0; i < 40; ++i) {
             hex += "61";
         }
-        CHECK(out == "@ 3600 IN TYPE257 \\# 47 " + hex.substr(0, 64) + " " + hex.substr(64) +
-                         "\n");
+        CHECK(out == "@ 3600 IN TYPE257 \\# 47 " + hex.substr(0, 64) + " " + hex.substr(64) + "\n");
     }
 
     TEST_CASE("tinydns: generic lines with octal escapes outside a safe set") {
@@ -225,18 +223,19 @@ TEST_SUITE("output") {
             {domain("example.com", {record(0, "issue", "ca.example; accounturi=https://a/1")}),
              inherit_domain("www.example.com")},
             no_header());
-        CHECK(out == ":example.com:257:\\000\\005issueca.example;\\040accounturi=https\\072//a/1:3600\n"
-                     "# www.example.com inherits (inherit = true): no CAA records of its own\n");
+        CHECK(out ==
+              ":example.com:257:\\000\\005issueca.example;\\040accounturi=https\\072//a/1:3600\n"
+              "# www.example.com inherits (inherit = true): no CAA records of its own\n");
         out = generated(Format::tinydns, {domain("x.com", {record(0, "issue", "a:b\n#\\")})},
-                     no_header());
+                        no_header());
         CHECK(out == ":x.com:257:\\000\\005issuea\\072b\\012\\043\\134:3600\n");
     }
 
     TEST_CASE("dnsmasq: dns-rr lines with colon-separated hex, TTL in a comment") {
         std::string out = generated(Format::dnsmasq,
-                                 {domain("example.com", {record(128, "issue", ";")}, 300),
-                                  inherit_domain("www.example.com")},
-                                 no_header());
+                                    {domain("example.com", {record(128, "issue", ";")}, 300),
+                                     inherit_domain("www.example.com")},
+                                    no_header());
         CHECK(out == "# example.com (policy TTL 300; dnsmasq uses local-ttl)\n"
                      "dns-rr=example.com,257,80:05:69:73:73:75:65:3b\n"
                      "# www.example.com inherits (inherit = true): no CAA records of its own\n");
@@ -323,13 +322,14 @@ TEST_SUITE("output") {
               "    tag: \"issue\"\n"
               "    value: \"letsencrypt.org; accounturi=https://acme.example/acct/1\"\n");
         CHECK(generated(Format::octodns, {inherit_domain("example.com")},
-                     with_origin("example.com")) ==
+                        with_origin("example.com")) ==
               "# example.com inherits (inherit = true): no CAA records of its own\n{}\n");
         CHECK(generate_error(Format::octodns, sample(), no_header()) ==
               "--format octodns writes names relative to a zone: give --origin ZONE");
-        std::string out = generated(Format::octodns,
-                                 {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xc3\xa9\x01")})},
-                                 with_origin("example.com"));
+        std::string out =
+            generated(Format::octodns,
+                      {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xc3\xa9\x01")})},
+                      with_origin("example.com"));
         CHECK(out.find("    value: \"\\U0001f600\\u00e9\\u0001\"\n") != std::string::npos);
     }
 
@@ -346,13 +346,13 @@ TEST_SUITE("output") {
               "];\n");
         CHECK(generate_error(Format::dnscontrol, sample(), no_header()) ==
               "--format dnscontrol writes names relative to a zone: give --origin ZONE");
-        CHECK(generate_error(Format::dnscontrol,
-                             {domain("example.com", {record(1, "issue", ";")})},
+        CHECK(generate_error(Format::dnscontrol, {domain("example.com", {record(1, "issue", ";")})},
                              with_origin("example.com")) ==
               "domain example.com: flags 1 cannot be expressed in DNSControl (only 0 and 128)");
-        std::string out = generated(Format::dnscontrol,
-                                 {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xe2\x80\xa8")})},
-                                 with_origin("example.com"));
+        std::string out =
+            generated(Format::dnscontrol,
+                      {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xe2\x80\xa8")})},
+                      with_origin("example.com"));
         CHECK(out.find("\"\\ud83d\\ude00\\u2028\"") != std::string::npos);
     }
 
@@ -383,15 +383,15 @@ TEST_SUITE("output") {
     }
 
     TEST_CASE("zone-family values keep their bytes: escapes, not replacements") {
-        std::vector<policy::Domain> d = {
-            domain("example.com", {record(0, "iodef", std::string("a\"b\\c\nd\0e;f \xc3\xa9", 14))})};
+        std::vector<policy::Domain> d = {domain(
+            "example.com", {record(0, "iodef", std::string("a\"b\\c\nd\0e;f \xc3\xa9", 14))})};
         CHECK(generated(Format::zone, d, no_header()) ==
               "example.com. 3600 IN CAA 0 iodef \"a\\\"b\\\\c\\010d\\000e;f \\195\\169\"\n");
         CHECK(generated(Format::nsupdate, d, no_header()) ==
               "update delete example.com. CAA\n"
               "update add example.com. 3600 CAA 0 iodef \"a\\\"b\\\\c\\010d\\000e;f \\195\\169\"\n"
               "send\n");
-        CHECK(generated(Format::json, d, no_header()).find(
-                  "\"value\":\"a\\\"b\\\\c\\nd\\u0000e;f \xc3\xa9\"") != std::string::npos);
+        CHECK(generated(Format::json, d, no_header())
+                  .find("\"value\":\"a\\\"b\\\\c\\nd\\u0000e;f \xc3\xa9\"") != std::string::npos);
     }
 }
