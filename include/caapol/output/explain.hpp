@@ -1,0 +1,29 @@
+// Rendering of `caapol explain` results: text for people, JSON for programs. Everything that
+// came from DNS or files is escaped (text::escape_for_terminal, text::json_string).
+#pragma once
+
+#include "caapol/climb/climb.hpp"
+#include "caapol/decide/decide.hpp"
+
+#include <string>
+#include <vector>
+
+namespace caapol::output {
+
+struct Explanation {
+    climb::Result climb;
+    decide::Request request;
+    decide::Decision decision;
+};
+
+// One block per name, separated by blank lines.
+std::string render_explain_text(const std::vector<Explanation>& explanations);
+
+// {"version":1,"results":[...]} followed by a newline.
+std::string render_explain_json(const std::vector<Explanation>& explanations);
+
+// One line describing what a lookup gave: "CAA set (2 records)", "empty", "NXDOMAIN",
+// "alias -> target", "failure: reason". Not escaped.
+std::string describe_answer(const climb::Answer& answer);
+
+} // namespace caapol::output
