@@ -62,13 +62,16 @@ public:
             if (pos_ == end_ && !refill()) {
                 return;
             }
-            const void* nl = std::memchr(pos_, '\n', static_cast<std::size_t>(end_ - pos_));
-            const char* stop = nl != nullptr ? static_cast<const char*>(nl) : end_;
-            column_ += static_cast<std::uint32_t>(stop - pos_);
-            pos_ = stop;
-            if (nl != nullptr) {
-                return;
+            const auto* nl = static_cast<const char*>(
+                std::memchr(pos_, '\n', static_cast<std::size_t>(end_ - pos_)));
+            if (nl == nullptr) {
+                column_ += static_cast<std::uint32_t>(end_ - pos_);
+                pos_ = end_;
+                continue;
             }
+            column_ += static_cast<std::uint32_t>(nl - pos_);
+            pos_ = nl;
+            return;
         }
     }
     std::uint32_t line() const { return line_; }
