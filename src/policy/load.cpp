@@ -673,7 +673,7 @@ private:
         std::string problem = brief(caa::check_issuer_domain(raw));
         if (!problem.empty()) {
             std::string message =
-                explain("issuer " + quoted(raw) + " is not a valid issuer domain", raw, problem);
+                "issuer " + quoted(raw) + " is not a valid issuer domain: " + brief(problem);
             if (raw.find_first_of(";=") != std::string::npos) {
                 message += "; write parameters as a table: { ca = \"...\", accounturi = "
                            "\"...\", params = { key = \"value\" } }";
