@@ -121,6 +121,14 @@ std::string brief(std::string problem) {
     return problem;
 }
 
+// "<what>: <problem>", or the validator's sentence alone when it already quotes the value.
+std::string explain(const std::string& what, std::string_view value, const std::string& problem) {
+    if (!value.empty() && problem.find(value) != std::string::npos) {
+        return brief(problem);
+    }
+    return what + ": " + brief(problem);
+}
+
 // Describes the first character a value of this kind cannot hold, or "" when there is none.
 // Control characters never; quotes and backslashes unless `allow_quotes`; spaces unless
 // `allow_space`; non-ASCII unless `allow_non_ascii`.
@@ -264,12 +272,12 @@ private:
             // toml++ garbles the table's name in this message; say it plainly, with the first
             // definition when the same header text appears earlier.
             std::string header = line_text(text, where.line);
-            std::string message =
-                "the table " + quoted(text::trim(header)) + " is defined twice (TOML forbids that";
+            std::string shown(text::trim(header).substr(0, 80));
+            std::string message = shown + " is defined twice";
             if (auto first = earlier_line_with(text, where.line, text::trim(header))) {
-                message += "; first defined at " + file_ + ":" + std::to_string(*first);
+                message += ": here and at " + file_ + ":" + std::to_string(*first);
             }
-            message += "); merge the two into one table";
+            message += " (TOML forbids redefining a table; merge the two)";
             bool is_domain = text::trim(header).rfind("[domain", 0) == 0;
             error(is_domain ? "duplicate-domain" : "toml-syntax", where, message);
             return;
@@ -419,7 +427,8 @@ private:
         std::string problem = brief(dns_name::check_hostname(raw));
         bool name_ok = problem.empty();
         if (!name_ok) {
-            error("domain-name", where, "invalid domain name " + quoted(raw) + ": " + problem);
+            error("domain-name", where,
+                  explain("invalid domain name " + quoted(raw), raw, problem));
         }
         const auto* table = value.as_table();
         if (table == nullptr) {
@@ -664,7 +673,7 @@ private:
         std::string problem = brief(caa::check_issuer_domain(raw));
         if (!problem.empty()) {
             std::string message =
-                "issuer " + quoted(raw) + " is not a valid issuer domain: " + problem;
+                "issuer " + quoted(raw) + " is not a valid issuer domain: " + brief(problem);
             if (raw.find_first_of(";=") != std::string::npos) {
                 message += "; write parameters as a table: { ca = \"...\", accounturi = "
                            "\"...\", params = { key = \"value\" } }";
@@ -786,7 +795,7 @@ private:
         std::string problem = brief(caa::check_account_uri(uri));
         if (!problem.empty()) {
             error("account-uri", at(where),
-                  "accounturi " + quoted(uri) + " is not an absolute URI: " + problem);
+                  explain("accounturi " + quoted(uri) + " is not an absolute URI", uri, problem));
             return false;
         }
         if (!is_parameter_value(uri)) {
@@ -955,7 +964,8 @@ private:
             }
             std::string problem = brief(caa::check_iodef_url(s->get()));
             if (!problem.empty()) {
-                error("iodef-url", at(*url), "iodef " + quoted(s->get()) + ": " + problem);
+                error("iodef-url", at(*url),
+                      explain("iodef " + quoted(s->get()), s->get(), problem));
                 continue;
             }
             add(out, entry, critical, "iodef", s->get());
@@ -988,7 +998,7 @@ private:
                                               : caa::check_contact_email(s->get()));
             if (!problem.empty()) {
                 error(phone ? "contact-phone" : "contact-email", at(entry),
-                      tag + " " + quoted(s->get()) + ": " + problem);
+                      explain(tag + " " + quoted(s->get()), s->get(), problem));
                 continue;
             }
             add(out, entry, false, tag, s->get());

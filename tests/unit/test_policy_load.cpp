@@ -213,7 +213,7 @@ TEST_SUITE("policy") {
         auto same = load("version = 1\n[domain.\"a.com\"]\nissue = []\n\n[domain.\"a.com\"]\n"
                          "ttl = 5\n");
         CHECK(found(same.diagnostics) == "duplicate-domain@5:1");
-        CHECK(same.diagnostics.all()[0].message.find("first defined at p.toml:2") !=
+        CHECK(same.diagnostics.all()[0].message.find("here and at p.toml:2") !=
               std::string::npos);
         auto spelled = load("version = 1\n[domain.\"A.com\"]\nissue = []\n[domain.\"a.com.\"]\n"
                             "issue = []\n");
