@@ -14,8 +14,16 @@ std::string esc(std::string_view s) {
     return text::escape_for_terminal(s);
 }
 
+// to_presentation already escapes every byte outside printable ASCII (RFC 1035 \DDD); escape
+// again only if that promise were ever broken, so values read the same as in a zone file.
 std::string record_text(const caa::Record& r) {
-    return esc(caa::to_presentation(r));
+    std::string text = caa::to_presentation(r);
+    for (unsigned char c : text) {
+        if (c < 0x20 || c >= 0x7f) {
+            return esc(text);
+        }
+    }
+    return text;
 }
 
 std::vector<std::string> sorted_lines(const std::vector<climb::SourcedRecord>& records) {
