@@ -14,7 +14,8 @@ int run_check(const Arguments& args) {
         "Exit status: 0 no errors (warnings allowed), 1 errors, 2 unreadable file or bad usage.";
     po::options_description options("Options");
     options.add_options()("quiet,q", "print errors only, and no summary")(
-        "policy", po::value<std::vector<std::string>>()->multitoken(), "policy files");
+        "policy", po::value<std::vector<std::string>>()->multitoken(),
+        "a policy file (the same as a plain argument; repeatable)");
     po::positional_options_description positional;
     positional.add("policy", -1);
     po::variables_map values;

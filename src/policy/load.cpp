@@ -24,6 +24,7 @@ namespace caapol::policy {
 namespace {
 
 constexpr std::int64_t max_ttl = 2147483647;
+constexpr std::size_t max_rdata = 65535;
 
 // Record keys of a domain table, in generation order.
 enum RecordKey : std::size_t {
@@ -108,6 +109,24 @@ std::string type_name(const toml::node& node) {
     default:
         return "nothing";
     }
+}
+
+// A sentence from a validator, cut short: validators may quote the (possibly huge) value.
+std::string brief(std::string problem) {
+    constexpr std::size_t limit = 200;
+    if (problem.size() > limit) {
+        problem.resize(limit);
+        problem += "...";
+    }
+    return problem;
+}
+
+// "<what>: <problem>", or the validator's sentence alone when it already quotes the value.
+std::string explain(const std::string& what, std::string_view value, const std::string& problem) {
+    if (!value.empty() && problem.find(value) != std::string::npos) {
+        return brief(problem);
+    }
+    return what + ": " + brief(problem);
 }
 
 // Describes the first character a value of this kind cannot hold, or "" when there is none.
@@ -253,12 +272,12 @@ private:
             // toml++ garbles the table's name in this message; say it plainly, with the first
             // definition when the same header text appears earlier.
             std::string header = line_text(text, where.line);
-            std::string message =
-                "the table " + quoted(text::trim(header)) + " is defined twice (TOML forbids that";
+            std::string shown(text::trim(header).substr(0, 80));
+            std::string message = shown + " is defined twice";
             if (auto first = earlier_line_with(text, where.line, text::trim(header))) {
-                message += "; first defined at " + file_ + ":" + std::to_string(*first);
+                message += ": here and at " + file_ + ":" + std::to_string(*first);
             }
-            message += "); merge the two into one table";
+            message += " (TOML forbids redefining a table; merge the two)";
             bool is_domain = text::trim(header).rfind("[domain", 0) == 0;
             error(is_domain ? "duplicate-domain" : "toml-syntax", where, message);
             return;
@@ -368,8 +387,19 @@ private:
             warning("no-domains", at(*domains),
                     "the policy defines no domain; add a [domain.\"example.com\"] table");
         }
+        // In file order (toml++ iterates keys sorted), so that a domain defined twice is
+        // reported at its second definition.
+        std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+        ordered.reserve(table->size());
         for (auto&& [key, value] : *table) {
-            load_domain(key, value, default_spec);
+            ordered.emplace_back(&key, &value);
+        }
+        std::sort(ordered.begin(), ordered.end(), [](const auto& x, const auto& y) {
+            return before(x.first->source(), y.first->source());
+        });
+        shared_.defined.reserve(shared_.defined.size() + ordered.size());
+        for (const auto& [key, value] : ordered) {
+            load_domain(*key, *value, default_spec);
         }
     }
 
@@ -394,10 +424,11 @@ private:
     void load_domain(const toml::key& key, const toml::node& value, const Spec& defaults) {
         Location where = at(key);
         std::string raw(key.str());
-        std::string problem = dns_name::check_hostname(raw);
+        std::string problem = brief(dns_name::check_hostname(raw));
         bool name_ok = problem.empty();
         if (!name_ok) {
-            error("domain-name", where, "invalid domain name " + quoted(raw) + ": " + problem);
+            error("domain-name", where,
+                  explain("invalid domain name " + quoted(raw), raw, problem));
         }
         const auto* table = value.as_table();
         if (table == nullptr) {
@@ -572,6 +603,14 @@ private:
 
     void add(std::vector<PolicyRecord>& out, const toml::node& where, bool critical,
              const std::string& tag, std::string value) {
+        // RDATA is flags, tag length, tag and value in at most 65535 octets.
+        std::size_t rdata = 2 + tag.size() + value.size();
+        if (rdata > max_rdata) {
+            error("record-too-long", at(where),
+                  "this " + tag + " record would need " + std::to_string(rdata) +
+                      " octets of RDATA; DNS allows at most 65535");
+            return;
+        }
         PolicyRecord r;
         r.record.flags = critical ? caa::flag_critical : 0;
         r.record.tag = tag;
@@ -631,10 +670,10 @@ private:
                   "empty issuer; to deny every CA write an empty list [] or \"none\"");
             return std::nullopt;
         }
-        std::string problem = caa::check_issuer_domain(raw);
+        std::string problem = brief(caa::check_issuer_domain(raw));
         if (!problem.empty()) {
             std::string message =
-                "issuer " + quoted(raw) + " is not a valid issuer domain: " + problem;
+                "issuer " + quoted(raw) + " is not a valid issuer domain: " + brief(problem);
             if (raw.find_first_of(";=") != std::string::npos) {
                 message += "; write parameters as a table: { ca = \"...\", accounturi = "
                            "\"...\", params = { key = \"value\" } }";
@@ -753,10 +792,10 @@ private:
     }
 
     bool check_account(const std::string& uri, const toml::node& where) {
-        std::string problem = caa::check_account_uri(uri);
+        std::string problem = brief(caa::check_account_uri(uri));
         if (!problem.empty()) {
             error("account-uri", at(where),
-                  "accounturi " + quoted(uri) + " is not an absolute URI: " + problem);
+                  explain("accounturi " + quoted(uri) + " is not an absolute URI", uri, problem));
             return false;
         }
         if (!is_parameter_value(uri)) {
@@ -868,7 +907,7 @@ private:
         if (!parsed.value) {
             error(parsed.error.rule.empty() ? "issuer-syntax" : parsed.error.rule, at(where),
                   "the " + tag + " value " + quoted(rendered) +
-                      " is outside the RFC 8659 grammar: " + parsed.error.message);
+                      " is outside the RFC 8659 grammar: " + brief(parsed.error.message));
             return;
         }
         add(out, where, critical, tag, rendered);
@@ -923,9 +962,10 @@ private:
                       "iodef URL " + quoted(s->get()) + " holds " + bad);
                 continue;
             }
-            std::string problem = caa::check_iodef_url(s->get());
+            std::string problem = brief(caa::check_iodef_url(s->get()));
             if (!problem.empty()) {
-                error("iodef-url", at(*url), "iodef " + quoted(s->get()) + ": " + problem);
+                error("iodef-url", at(*url),
+                      explain("iodef " + quoted(s->get()), s->get(), problem));
                 continue;
             }
             add(out, entry, critical, "iodef", s->get());
@@ -954,11 +994,11 @@ private:
                       tag + " " + quoted(s->get()) + " holds " + bad);
                 continue;
             }
-            std::string problem =
-                phone ? caa::check_contact_phone(s->get()) : caa::check_contact_email(s->get());
+            std::string problem = brief(phone ? caa::check_contact_phone(s->get())
+                                              : caa::check_contact_email(s->get()));
             if (!problem.empty()) {
                 error(phone ? "contact-phone" : "contact-email", at(entry),
-                      tag + " " + quoted(s->get()) + ": " + problem);
+                      explain(tag + " " + quoted(s->get()), s->get(), problem));
                 continue;
             }
             add(out, entry, false, tag, s->get());

@@ -1,0 +1,85 @@
+// Asynchronous DNS queries over UDP (TCP on truncation) with a bounded window in flight.
+// One thread: submit() queues, run()/run_once() send, poll, retransmit on timeout and call
+// each query's callback exactly once. Callbacks may submit further queries.
+#pragma once
+
+#include "caapol/dns/server.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caapol::dns {
+
+struct EngineOptions {
+    double timeout_seconds = 2.0;    // per transmission
+    unsigned retries = 2;            // retransmissions after the first try
+    std::size_t max_in_flight = 150; // queries awaiting an answer at any moment
+};
+
+struct Query {
+    Server server;
+    std::string name; // normalized
+    std::uint16_t type = 0;
+    bool recursion_desired = true;
+};
+
+struct Response {
+    bool ok = false; // `wire` holds an answer matching the query (ID, question, server)
+    std::string wire;
+    std::string error; // !ok: why ("timed out after 3 tries", "TCP: connection refused", ...)
+    bool via_tcp = false;
+};
+
+using Callback = std::function<void(const Query&, Response)>;
+
+class Engine {
+public:
+    explicit Engine(const EngineOptions& options = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    void submit(Query query, Callback callback);
+    // Runs until every submitted query (and those submitted by callbacks) has completed.
+    void run();
+    bool idle() const;
+
+    const EngineOptions& options() const { return options_; }
+    std::uint64_t datagrams_sent() const { return datagrams_sent_; }
+    std::uint64_t tcp_connections() const { return tcp_connections_; }
+    std::uint64_t queries_completed() const { return queries_completed_; }
+
+private:
+    struct Slot;
+    void start_queued();
+    void start(Slot& slot);
+    void transmit(Slot& slot);
+    void start_tcp(Slot& slot);
+    void handle_udp(int fd);
+    void handle_tcp(Slot& slot, short revents);
+    void check_deadlines();
+    void complete(Slot& slot, Response response);
+    int udp_socket(int family);
+    void poll_once();
+
+    EngineOptions options_;
+    std::deque<std::pair<Query, Callback>> queue_;
+    std::vector<std::unique_ptr<Slot>> slots_;
+    std::vector<std::size_t> free_slots_;
+    std::vector<int> slot_by_id_; // 65536 entries: slot index + 1 of the UDP query with that ID
+    std::size_t in_flight_ = 0;
+    int udp4_ = -1;
+    int udp6_ = -1;
+    std::uint64_t datagrams_sent_ = 0;
+    std::uint64_t tcp_connections_ = 0;
+    std::uint64_t queries_completed_ = 0;
+    std::uint32_t random_state_;
+};
+
+} // namespace caapol::dns

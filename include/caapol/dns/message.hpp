@@ -1,0 +1,94 @@
+// DNS messages: building queries and reading answers (ldns wire functions underneath), and
+// turning a CAA answer into a climb::Answer. No ldns type crosses this header.
+#pragma once
+
+#include "caapol/climb/source.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace caapol::dns {
+
+inline constexpr std::uint16_t type_a = 1;
+inline constexpr std::uint16_t type_ns = 2;
+inline constexpr std::uint16_t type_cname = 5;
+inline constexpr std::uint16_t type_soa = 6;
+inline constexpr std::uint16_t type_aaaa = 28;
+inline constexpr std::uint16_t type_dname = 39;
+inline constexpr std::uint16_t type_caa = 257;
+inline constexpr std::uint16_t edns_buffer_size = 1232;
+
+enum Rcode : std::uint8_t {
+    rcode_noerror = 0,
+    rcode_formerr = 1,
+    rcode_servfail = 2,
+    rcode_nxdomain = 3,
+    rcode_notimp = 4,
+    rcode_refused = 5,
+};
+std::string rcode_name(unsigned rcode);
+std::string type_name(std::uint16_t type);
+
+// A query in wire form (EDNS0 with a 1232-byte buffer). Returns nullopt when `name` is not a
+// valid domain name (*error says why).
+std::optional<std::string> build_query(std::uint16_t id, const std::string& name,
+                                       std::uint16_t type, bool recursion_desired,
+                                       std::string* error);
+
+// The header and question of a message, read without trusting the rest: enough to match an
+// answer to its query.
+struct Header {
+    std::uint16_t id = 0;
+    bool is_response = false;
+    bool truncated = false;
+    unsigned rcode = 0;
+    unsigned question_count = 0;
+    std::string question_wire; // the question's name in wire form, as sent (case kept)
+    std::uint16_t question_type = 0;
+    std::uint16_t question_class = 0;
+};
+std::optional<Header> read_header(std::string_view wire);
+
+// Whether `answer` answers `query` (same ID, a response, same question; names compared
+// ignoring ASCII case). Returns "" when it does, else why not.
+std::string mismatch(const Header& query, const Header& answer);
+
+struct ResourceRecord {
+    std::string owner; // normalized
+    std::uint16_t type = 0;
+    std::uint32_t ttl = 0;
+    std::string rdata;        // uncompressed wire form
+    std::string target;       // CNAME, DNAME, NS: the name (normalized); A, AAAA: the address
+    std::uint32_t serial = 0; // SOA
+};
+
+struct Message {
+    std::uint16_t id = 0;
+    unsigned rcode = 0;
+    bool authoritative = false;
+    bool truncated = false;
+    std::string question; // normalized
+    std::uint16_t question_type = 0;
+    std::vector<ResourceRecord> answer;
+    std::vector<ResourceRecord> authority;
+};
+
+// Parses a whole message. nullopt (and *error) when it is malformed.
+std::optional<Message> parse_message(std::string_view wire, std::string* error);
+
+// What a CAA answer for `name` says, RFC 8659 §3 style: the CAA RRset at the end of the
+// CNAME/DNAME chain inside the answer (records, with the aliases followed); an unresolved
+// chain (alias); NODATA (empty); NXDOMAIN; or a failure (SERVFAIL, REFUSED, FORMERR, NOTIMP,
+// malformed packet or CAA rdata). `server` is copied into the answer.
+struct CaaAnswer {
+    climb::Answer answer;
+    // A referral (authoritative query answered with a delegation, no data, no AA): the name
+    // lies in a zone this server does not serve.
+    bool referral = false;
+};
+CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const std::string& server);
+
+} // namespace caapol::dns

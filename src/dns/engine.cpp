@@ -1,0 +1,476 @@
+#include "caapol/dns/engine.hpp"
+
+#include "caapol/dns/message.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <random>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace caapol::dns {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Address {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    int family = AF_INET;
+};
+
+bool make_address(const Server& server, Address& out) {
+    out = Address{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage);
+    if (inet_pton(AF_INET, server.address.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(server.port);
+        out.length = sizeof(sockaddr_in);
+        out.family = AF_INET;
+        return true;
+    }
+    out.storage = sockaddr_storage{};
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+    if (inet_pton(AF_INET6, server.address.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(server.port);
+        out.length = sizeof(sockaddr_in6);
+        out.family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
+    if (a.ss_family != b.ss_family) {
+        return false;
+    }
+    if (a.ss_family == AF_INET) {
+        const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+        const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+        return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+    }
+    const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+    return x.sin6_port == y.sin6_port &&
+           std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof(in6_addr)) == 0;
+}
+
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
+
+} // namespace
+
+enum class TcpState { none, connecting, writing, reading };
+
+struct Engine::Slot {
+    bool active = false;
+    std::size_t index = 0;
+    Query query;
+    Callback callback;
+    Address address;
+    std::string wire; // the query as sent
+    Header header;    // of the query, to match answers against
+    unsigned tries = 0;
+    Clock::time_point deadline;
+    std::string note; // a mismatched or malformed answer seen while waiting
+    bool sent_ok = false;
+    // TCP after truncation
+    int tcp_fd = -1;
+    TcpState tcp_state = TcpState::none;
+    std::string tcp_out;
+    std::size_t tcp_written = 0;
+    std::string tcp_in;
+};
+
+Engine::Engine(const EngineOptions& options) : options_(options), slot_by_id_(65536, 0) {
+    if (options_.max_in_flight == 0) {
+        options_.max_in_flight = 1;
+    }
+    if (options_.max_in_flight > 10000) {
+        options_.max_in_flight = 10000;
+    }
+    std::random_device device;
+    random_state_ = device();
+}
+
+Engine::~Engine() {
+    for (auto& slot : slots_) {
+        if (slot->tcp_fd >= 0) {
+            ::close(slot->tcp_fd);
+        }
+    }
+    if (udp4_ >= 0) {
+        ::close(udp4_);
+    }
+    if (udp6_ >= 0) {
+        ::close(udp6_);
+    }
+}
+
+void Engine::submit(Query query, Callback callback) {
+    queue_.emplace_back(std::move(query), std::move(callback));
+}
+
+bool Engine::idle() const {
+    return queue_.empty() && in_flight_ == 0;
+}
+
+int Engine::udp_socket(int family) {
+    int& fd = family == AF_INET ? udp4_ : udp6_;
+    if (fd >= 0) {
+        return fd;
+    }
+    fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        int size = 4 << 20;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
+    return fd;
+}
+
+void Engine::start_queued() {
+    while (!queue_.empty() && in_flight_ < options_.max_in_flight) {
+        std::size_t index;
+        if (!free_slots_.empty()) {
+            index = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            index = slots_.size();
+            slots_.push_back(std::make_unique<Slot>());
+        }
+        Slot& slot = *slots_[index];
+        slot = Slot{};
+        slot.index = index;
+        slot.active = true;
+        slot.query = std::move(queue_.front().first);
+        slot.callback = std::move(queue_.front().second);
+        queue_.pop_front();
+        ++in_flight_;
+        start(slot);
+    }
+}
+
+void Engine::start(Slot& slot) {
+    if (!make_address(slot.query.server, slot.address)) {
+        complete(slot, Response{false, {}, "not a numeric address", false});
+        return;
+    }
+    // A random ID not used by another query in flight.
+    std::uint16_t id = 0;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        random_state_ = random_state_ * 1664525u + 1013904223u;
+        id = static_cast<std::uint16_t>(random_state_ >> 16);
+        if (slot_by_id_[id] == 0) {
+            break;
+        }
+    }
+    std::string error;
+    auto wire =
+        build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired, &error);
+    if (!wire) {
+        complete(slot, Response{false, {}, error, false});
+        return;
+    }
+    slot.wire = std::move(*wire);
+    slot.header = *read_header(slot.wire);
+    if (slot_by_id_[id] != 0) { // 1000 collisions: the window is nearly 65536 wide
+        complete(slot, Response{false, {}, "no free query ID", false});
+        return;
+    }
+    slot_by_id_[id] = static_cast<int>(slot.index) + 1;
+    transmit(slot);
+}
+
+void Engine::transmit(Slot& slot) {
+    ++slot.tries;
+    auto timeout = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options_.timeout_seconds));
+    slot.deadline = Clock::now() + timeout;
+    int fd = udp_socket(slot.address.family);
+    if (fd < 0) {
+        complete(slot,
+                 Response{false, {}, "cannot open a UDP socket: " + errno_text(errno), false});
+        return;
+    }
+    ssize_t n =
+        ::sendto(fd, slot.wire.data(), slot.wire.size(), 0,
+                 reinterpret_cast<const sockaddr*>(&slot.address.storage), slot.address.length);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+            // Socket buffer full: try again very soon without spending a try.
+            --slot.tries;
+            slot.deadline = Clock::now() + std::chrono::milliseconds(2);
+            return;
+        }
+        slot.note = "send failed: " + errno_text(errno);
+        return; // retried at the deadline
+    }
+    ++datagrams_sent_;
+}
+
+void Engine::start_tcp(Slot& slot) {
+    std::uint16_t id = slot.header.id;
+    if (slot_by_id_[id] != 0) {
+        slot_by_id_[id] = 0; // answers now come over TCP; the ID is free for UDP again
+    }
+    ++tcp_connections_;
+    slot.tcp_fd = ::socket(slot.address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    auto timeout = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options_.timeout_seconds));
+    slot.deadline = Clock::now() + timeout;
+    if (slot.tcp_fd < 0) {
+        complete(slot, Response{false, {}, "truncated over UDP; cannot open a TCP socket", false});
+        return;
+    }
+    slot.tcp_out.clear();
+    slot.tcp_out.push_back(static_cast<char>(slot.wire.size() >> 8));
+    slot.tcp_out.push_back(static_cast<char>(slot.wire.size() & 0xff));
+    slot.tcp_out += slot.wire;
+    slot.tcp_written = 0;
+    slot.tcp_in.clear();
+    int rc = ::connect(slot.tcp_fd, reinterpret_cast<const sockaddr*>(&slot.address.storage),
+                       slot.address.length);
+    if (rc < 0 && errno != EINPROGRESS) {
+        complete(slot, Response{false, {}, "truncated over UDP; TCP: " + errno_text(errno), true});
+        return;
+    }
+    slot.tcp_state = TcpState::connecting;
+}
+
+void Engine::complete(Slot& slot, Response response) {
+    if (!slot.active) {
+        return;
+    }
+    if (slot.tcp_fd >= 0) {
+        ::close(slot.tcp_fd);
+        slot.tcp_fd = -1;
+    }
+    if (!slot.wire.empty()) {
+        int& owner = slot_by_id_[slot.header.id];
+        if (owner != 0 && slots_[static_cast<std::size_t>(owner - 1)].get() == &slot) {
+            owner = 0;
+        }
+    }
+    slot.active = false;
+    Query query = std::move(slot.query);
+    Callback callback = std::move(slot.callback);
+    free_slots_.push_back(slot.index);
+    --in_flight_;
+    ++queries_completed_;
+    callback(query, std::move(response));
+}
+
+void Engine::handle_udp(int fd) {
+    char buffer[65536];
+    for (int i = 0; i < 4096; ++i) {
+        sockaddr_storage from{};
+        socklen_t from_length = sizeof from;
+        ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from),
+                               &from_length);
+        if (n < 0) {
+            return; // EAGAIN or a transient error: poll again
+        }
+        std::string_view wire(buffer, static_cast<std::size_t>(n));
+        if (wire.size() < 2) {
+            continue;
+        }
+        std::uint16_t id = static_cast<std::uint16_t>((static_cast<unsigned char>(wire[0]) << 8) |
+                                                      static_cast<unsigned char>(wire[1]));
+        int owner = slot_by_id_[id];
+        if (owner == 0) {
+            continue; // late, duplicate or unsolicited
+        }
+        Slot& slot = *slots_[static_cast<std::size_t>(owner - 1)];
+        if (!slot.active || slot.tcp_state != TcpState::none ||
+            !same_address(from, slot.address.storage)) {
+            continue;
+        }
+        auto header = read_header(wire);
+        if (!header) {
+            slot.note = "a malformed answer arrived";
+            continue;
+        }
+        std::string why = mismatch(slot.header, *header);
+        if (!why.empty()) {
+            slot.note = "a mismatched answer arrived (" + why + ")";
+            continue; // keep waiting for the right one
+        }
+        if (header->truncated) {
+            start_tcp(slot);
+            continue;
+        }
+        complete(slot, Response{true, std::string(wire), {}, false});
+    }
+}
+
+void Engine::handle_tcp(Slot& slot, short revents) {
+    auto fail = [&](const std::string& why) {
+        complete(slot, Response{false, {}, "truncated over UDP; TCP: " + why, true});
+    };
+    if (slot.tcp_state == TcpState::connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(slot.tcp_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+            fail(errno_text(err));
+            return;
+        }
+        if ((revents & POLLOUT) == 0) {
+            if ((revents & (POLLERR | POLLHUP)) != 0) {
+                fail("connection failed");
+            }
+            return;
+        }
+        slot.tcp_state = TcpState::writing;
+    }
+    if (slot.tcp_state == TcpState::writing) {
+        ssize_t n = ::send(slot.tcp_fd, slot.tcp_out.data() + slot.tcp_written,
+                           slot.tcp_out.size() - slot.tcp_written, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                fail(errno_text(errno));
+            }
+            return;
+        }
+        slot.tcp_written += static_cast<std::size_t>(n);
+        if (slot.tcp_written == slot.tcp_out.size()) {
+            slot.tcp_state = TcpState::reading;
+        }
+        return;
+    }
+    if (slot.tcp_state == TcpState::reading && (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        char buffer[16384];
+        ssize_t n = ::recv(slot.tcp_fd, buffer, sizeof buffer, 0);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                fail(errno_text(errno));
+            }
+            return;
+        }
+        if (n == 0) {
+            fail("the server closed the connection before a whole answer arrived");
+            return;
+        }
+        slot.tcp_in.append(buffer, static_cast<std::size_t>(n));
+        if (slot.tcp_in.size() < 2) {
+            return;
+        }
+        std::size_t length = (static_cast<unsigned char>(slot.tcp_in[0]) << 8) |
+                             static_cast<unsigned char>(slot.tcp_in[1]);
+        if (slot.tcp_in.size() < length + 2) {
+            return;
+        }
+        std::string wire = slot.tcp_in.substr(2, length);
+        auto header = read_header(wire);
+        if (!header) {
+            fail("malformed answer");
+            return;
+        }
+        std::string why = mismatch(slot.header, *header);
+        if (!why.empty()) {
+            fail("mismatched answer (" + why + ")");
+            return;
+        }
+        if (header->truncated) {
+            fail("the answer is truncated even over TCP");
+            return;
+        }
+        complete(slot, Response{true, std::move(wire), {}, true});
+    }
+}
+
+void Engine::check_deadlines() {
+    auto now = Clock::now();
+    for (auto& pointer : slots_) {
+        Slot& slot = *pointer;
+        if (!slot.active || slot.deadline > now) {
+            continue;
+        }
+        if (slot.tcp_state != TcpState::none) {
+            complete(slot, Response{false,
+                                    {},
+                                    "truncated over UDP; TCP: no answer within " +
+                                        std::to_string(options_.timeout_seconds) + " s",
+                                    true});
+            continue;
+        }
+        if (slot.tries < 1 + options_.retries) {
+            transmit(slot);
+            continue;
+        }
+        std::string error =
+            "no answer after " + std::to_string(slot.tries) + (slot.tries == 1 ? " try" : " tries");
+        if (!slot.note.empty()) {
+            error += "; " + slot.note;
+        }
+        complete(slot, Response{false, {}, error, false});
+    }
+}
+
+void Engine::poll_once() {
+    std::vector<pollfd> fds;
+    std::vector<Slot*> tcp_slots;
+    if (udp4_ >= 0) {
+        fds.push_back(pollfd{udp4_, POLLIN, 0});
+    }
+    if (udp6_ >= 0) {
+        fds.push_back(pollfd{udp6_, POLLIN, 0});
+    }
+    std::size_t first_tcp = fds.size();
+    auto now = Clock::now();
+    auto earliest = now + std::chrono::seconds(1);
+    for (auto& pointer : slots_) {
+        Slot& slot = *pointer;
+        if (!slot.active) {
+            continue;
+        }
+        earliest = std::min(earliest, slot.deadline);
+        if (slot.tcp_fd >= 0) {
+            short events = slot.tcp_state == TcpState::reading ? POLLIN : POLLOUT;
+            fds.push_back(pollfd{slot.tcp_fd, events, 0});
+            tcp_slots.push_back(&slot);
+        }
+    }
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now).count() + 1;
+    if (wait < 0) {
+        wait = 0;
+    }
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    if (ready > 0) {
+        for (std::size_t i = 0; i < first_tcp; ++i) {
+            if (fds[i].revents != 0) {
+                handle_udp(fds[i].fd);
+            }
+        }
+        for (std::size_t i = first_tcp; i < fds.size(); ++i) {
+            Slot* slot = tcp_slots[i - first_tcp];
+            if (fds[i].revents != 0 && slot->active && slot->tcp_fd == fds[i].fd) {
+                handle_tcp(*slot, fds[i].revents);
+            }
+        }
+    }
+    check_deadlines();
+}
+
+void Engine::run() {
+    while (true) {
+        start_queued();
+        if (in_flight_ == 0) {
+            if (queue_.empty()) {
+                return;
+            }
+            continue;
+        }
+        poll_once();
+    }
+}
+
+} // namespace caapol::dns

@@ -1,0 +1,93 @@
+// Zone-file family: presentation lines (zone), RFC 3597 generic lines, nsupdate scripts.
+// Values go through caa::to_presentation (quoted, RFC 1035 escapes): one line per record
+// whatever the value holds.
+#include "caapol/caa/record.hpp"
+#include "caapol/core/text.hpp"
+#include "generate_internal.hpp"
+
+namespace caapol::output::detail {
+
+namespace {
+
+std::string inherit_comment(std::string_view prefix, const policy::Domain& domain) {
+    return std::string(prefix) + absolute_name(domain.name) +
+           " inherits (inherit = true): no CAA records of its own\n";
+}
+
+// RFC 3597 generic RDATA: "\# LEN HEX", the hex split into words of 32 octets.
+std::string generic_rdata(const caa::Record& record) {
+    std::string rdata = caa::to_rdata(record);
+    std::string hex = text::to_hex(rdata);
+    std::string out = "\\# " + std::to_string(rdata.size());
+    for (std::size_t i = 0; i < hex.size(); i += 64) {
+        out += ' ';
+        out += hex.substr(i, 64);
+    }
+    return out;
+}
+
+template <typename RenderRecord>
+std::string render_lines(const Domains& domains, const GenerateOptions& options,
+                         RenderRecord render_record) {
+    std::string out = header_comment("; ", options);
+    for (const auto& domain : domains) {
+        if (!out.empty()) {
+            out += '\n';
+        }
+        if (domain.inherit) {
+            out += inherit_comment("; ", domain);
+            continue;
+        }
+        std::string owner = zone_owner(domain.name, options);
+        for (const auto& entry : domain.records) {
+            out += owner + ' ' + std::to_string(domain.ttl) + " IN " + render_record(entry.record) +
+                   '\n';
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string render_zone(const Domains& domains, const GenerateOptions& options) {
+    return render_lines(domains, options, [](const caa::Record& record) {
+        return "CAA " + caa::to_presentation(record);
+    });
+}
+
+std::string render_rfc3597(const Domains& domains, const GenerateOptions& options) {
+    return render_lines(domains, options, [](const caa::Record& record) {
+        return "TYPE257 " + generic_rdata(record);
+    });
+}
+
+// Names are always absolute: nsupdate would append its own default origin to relative ones.
+// With an origin the whole script is one `zone` and one `send` (one atomic UPDATE message);
+// without, each name is its own message (its delete and adds still atomic), since the names
+// may lie in different zones.
+std::string render_nsupdate(const Domains& domains, const GenerateOptions& options) {
+    std::string out = header_comment("; ", options);
+    if (options.origin) {
+        out += "zone " + absolute_name(*options.origin) + '\n';
+    }
+    for (const auto& domain : domains) {
+        std::string owner = absolute_name(domain.name);
+        if (domain.inherit) {
+            out += inherit_comment("; ", domain);
+        }
+        out += "update delete " + owner + " CAA\n";
+        for (const auto& entry : domain.records) {
+            out += "update add " + owner + ' ' + std::to_string(domain.ttl) + " CAA " +
+                   caa::to_presentation(entry.record) + '\n';
+        }
+        if (!options.origin) {
+            out += "send\n";
+        }
+    }
+    if (options.origin && !domains.empty()) {
+        out += "send\n";
+    }
+    return out;
+}
+
+} // namespace caapol::output::detail
