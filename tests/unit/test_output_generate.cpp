@@ -257,6 +257,14 @@ TEST_SUITE("output") {
               "send\n");
     }
 
+    TEST_CASE("nsupdate never writes a blank line (nsupdate sends at a blank line)") {
+        GenerateOptions options;
+        options.source_files = {"a.toml", "b.toml"};
+        CHECK(generated(Format::nsupdate, sample(), options).find("\n\n") == std::string::npos);
+        options.origin = "example.com";
+        CHECK(generated(Format::nsupdate, sample(), options).find("\n\n") == std::string::npos);
+    }
+
     TEST_CASE("nsupdate with --origin: one zone, one atomic send, absolute names") {
         std::string out = generated(Format::nsupdate, sample(), with_origin("example.com"));
         CHECK(out.find("zone example.com.\nupdate delete example.com. CAA\n") == 0);
