@@ -15,7 +15,7 @@ with open(out_path, "w") as f:
     f.write("@ IN SOA ns1 hostmaster 2026112601 7200 3600 1209600 300\n")
     f.write("@ IN NS ns1\n@ IN NS ns2\nns1 IN A 192.0.2.1\nns2 IN A 192.0.2.2\n")
     f.write('@ IN CAA 0 issue "letsencrypt.org"\n@ IN CAA 0 iodef "mailto:security@bench.example"\n')
-    written = 8
+    written = 7
     i = 0
     while written < target:
         i += 1
