@@ -309,8 +309,8 @@ TEST_SUITE("output") {
     TEST_CASE("octodns: YAML keyed by relative name, values double-quoted") {
         CHECK(generated(Format::octodns, sample(), with_origin("example.com")) ==
               "\"\":\n"
-              "  type: CAA\n"
               "  ttl: 3600\n"
+              "  type: CAA\n"
               "  values:\n"
               "  - flags: 0\n"
               "    tag: \"issue\"\n"
@@ -323,8 +323,8 @@ TEST_SUITE("output") {
               "    value: \"mailto:security@example.com\"\n"
               "# blog.example.com inherits (inherit = true): no CAA records of its own\n"
               "\"shop\":\n"
-              "  type: CAA\n"
               "  ttl: 300\n"
+              "  type: CAA\n"
               "  values:\n"
               "  - flags: 0\n"
               "    tag: \"issue\"\n"
@@ -339,6 +339,31 @@ TEST_SUITE("output") {
                       {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xc3\xa9\x01")})},
                       with_origin("example.com"));
         CHECK(out.find("    value: \"\\U0001f600\\u00e9\\u0001\"\n") != std::string::npos);
+    }
+
+    TEST_CASE("octodns: names in octoDNS's natural order, which its loader enforces") {
+        std::vector<policy::Domain> canonical = {
+            domain("example.com", {record(0, "issue", ";")}),
+            domain("_x.example.com", {record(0, "issue", ";")}),
+            domain("a10.example.com", {record(0, "issue", ";")}),
+            domain("a9.example.com", {record(0, "issue", ";")}),
+            domain("b.a9.example.com", {record(0, "issue", ";")}),
+            inherit_domain("a09x.example.com"),
+        };
+        std::string out = generated(Format::octodns, canonical, with_origin("example.com"));
+        std::vector<std::string> keys;
+        for (std::size_t at = 0; at < out.size();) {
+            std::size_t end = out.find('\n', at);
+            std::string line = out.substr(at, end - at);
+            if (!line.empty() && line[0] == '"') {
+                keys.push_back(line);
+            } else if (line.rfind("# ", 0) == 0) {
+                keys.push_back(line.substr(2, line.find(' ', 2) - 2));
+            }
+            at = end + 1;
+        }
+        CHECK(keys == std::vector<std::string>{"\"\":", "\"_x\":", "\"a9\":", "a09x.example.com",
+                                               "\"a10\":", "\"b.a9\":"});
     }
 
     TEST_CASE("dnscontrol: CAA() records relative to the origin, CAA_CRITICAL, TTL") {
@@ -357,6 +382,17 @@ TEST_SUITE("output") {
         CHECK(generate_error(Format::dnscontrol, {domain("example.com", {record(1, "issue", ";")})},
                              with_origin("example.com")) ==
               "domain example.com: flags 1 cannot be expressed in DNSControl (only 0 and 128)");
+        CHECK(generate_error(
+                  Format::dnscontrol,
+                  {domain("example.com", {record(0, "issue", ";"), record(0, "tbs", "x")})},
+                  with_origin("example.com")) ==
+              "domain example.com: DNSControl refuses CAA tag 'tbs' (it takes issue, issuewild, "
+              "iodef, issuemail, issuevmc, contactemail, contactphone; older versions only the "
+              "first three)");
+        CHECK(generate_error(
+                  Format::octodns,
+                  {domain("example.com", {record(0, "issue", ";"), record(0, "tbs", "x")})},
+                  with_origin("example.com")) == "");
         std::string out =
             generated(Format::dnscontrol,
                       {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xe2\x80\xa8")})},
