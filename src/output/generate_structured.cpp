@@ -155,6 +155,18 @@ std::string render_octodns(const Domains& domains, const GenerateOptions& option
     return out + body;
 }
 
+namespace {
+
+// The tags DNSControl's validation lets through (the IANA CAA properties without the
+// reserved ones).
+bool is_dnscontrol_tag(std::string_view tag) {
+    static constexpr std::string_view allowed[] = {
+        "issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone"};
+    return std::find(std::begin(allowed), std::end(allowed), tag) != std::end(allowed);
+}
+
+} // namespace
+
 // DNSControl: an array of CAA() records to pass to D(); arrays in D() are flattened.
 std::string render_dnscontrol(const Domains& domains, const GenerateOptions& options) {
     require_origin(options, "dnscontrol");
@@ -173,6 +185,13 @@ std::string render_dnscontrol(const Domains& domains, const GenerateOptions& opt
             quote_portable(label.empty() ? "@" : label, "the name", QuoteStyle::javascript);
         for (const auto& entry : domain.records) {
             const caa::Record& record = entry.record;
+            if (!is_dnscontrol_tag(record.tag)) {
+                throw GenerateError{"domain " + domain.name + ": DNSControl refuses CAA tag '" +
+                                    text::escape_for_terminal(record.tag) +
+                                    "' (it takes issue, issuewild, iodef, issuemail, issuevmc, "
+                                    "contactemail, contactphone; older versions only the "
+                                    "first three)"};
+            }
             if (record.flags != 0 && record.flags != caa::flag_critical) {
                 throw GenerateError{"domain " + domain.name + ": flags " +
                                     std::to_string(record.flags) +

@@ -60,21 +60,33 @@ class Source:
 
 
 def rich_policy(caapol, tests_dir):
-    policy = os.path.join(tests_dir, "data", "generate", "rich.toml")
+    """rich.toml and rich-property.toml; dnscontrol refuses property tags, so it gets
+    rich.toml alone (and check_dnscontrol makes sure both together are refused)."""
+    data = os.path.join(tests_dir, "data", "generate")
+
+    def files(fmt):
+        names = ["rich.toml"] if fmt == "dnscontrol" else ["rich.toml", "rich-property.toml"]
+        return [os.path.join(data, name) for name in names]
 
     def produce(fmt, origin):
         args = ["--format", fmt] + (["--origin", "example.com"] if origin else [])
-        proc = run([caapol, "generate", *args, policy])
+        proc = run([caapol, "generate", *args, *files(fmt)])
         if proc.returncode != 0:
             raise Failure(f"caapol generate {' '.join(args)} exited {proc.returncode}: "
                           f"{proc.stderr.decode(errors='replace')}")
         return proc.stdout
 
-    with open(os.path.join(tests_dir, "data", "generate", "rich.expected.json"),
-              encoding="utf-8") as f:
-        records = [(r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode())
-                   for r in json.load(f)]
-    return Source("rich.toml", produce, lambda fmt: records)
+    def expected(fmt):
+        records = []
+        for policy in files(fmt):
+            with open(policy.replace(".toml", ".expected.json"), encoding="utf-8") as f:
+                records += [(r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode())
+                            for r in json.load(f)]
+        return records
+
+    source = Source("rich.toml", produce, expected)
+    source.all_files = files("zone")
+    return source
 
 
 def hostile_values(render_hostile):
@@ -441,7 +453,9 @@ def check_json(source, tmp):
             raise Failure(f"unexpected keys {list(r)}")
         actual.append((r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode()))
     compare(f"{source.label}: json", actual, expected)
-    if actual != expected:
+    # Domains in DNS canonical order (RFC 4034 6.1), each domain's records in policy order.
+    in_order = sorted(expected, key=lambda r: list(reversed(r[0].rstrip(".").split("."))))
+    if actual != in_order:
         raise Failure("json records are not in the policy's order")
 
 
@@ -515,6 +529,11 @@ def check_dnscontrol(source, tmp):
     with open(harness, "w", encoding="utf-8") as f:
         f.write(NODE_HARNESS)
     proc = run([node, harness, script])
+    if hasattr(source, "all_files"):
+        refused = run([sys.argv[1], "generate", "--format", "dnscontrol", "--origin",
+                       "example.com", *source.all_files])
+        if refused.returncode != 2 or b"DNSControl refuses CAA tag" not in refused.stderr:
+            raise Failure("dnscontrol output was written for property tags DNSControl refuses")
     if proc.returncode != 0:
         raise Failure(f"node could not run the output: {proc.stderr.decode()}")
     actual = []

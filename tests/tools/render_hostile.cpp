@@ -54,7 +54,7 @@ std::vector<policy::Domain> hostile_domains(bool utf8_only) {
     service.ttl = 0;
     std::uint8_t flags = 0;
     for (const auto& value : hostile_values(utf8_only)) {
-        apex.records.push_back({caa::Record{flags, "tbs", value}, Location{}});
+        apex.records.push_back({caa::Record{flags, "contactemail", value}, Location{}});
         service.records.push_back({caa::Record{0, "iodef", value}, Location{}});
         flags = flags == 0 ? caa::flag_critical : 0;
     }

@@ -382,6 +382,17 @@ TEST_SUITE("output") {
         CHECK(generate_error(Format::dnscontrol, {domain("example.com", {record(1, "issue", ";")})},
                              with_origin("example.com")) ==
               "domain example.com: flags 1 cannot be expressed in DNSControl (only 0 and 128)");
+        CHECK(generate_error(
+                  Format::dnscontrol,
+                  {domain("example.com", {record(0, "issue", ";"), record(0, "tbs", "x")})},
+                  with_origin("example.com")) ==
+              "domain example.com: DNSControl refuses CAA tag 'tbs' (it takes issue, issuewild, "
+              "iodef, issuemail, issuevmc, contactemail, contactphone; older versions only the "
+              "first three)");
+        CHECK(generate_error(
+                  Format::octodns,
+                  {domain("example.com", {record(0, "issue", ";"), record(0, "tbs", "x")})},
+                  with_origin("example.com")) == "");
         std::string out =
             generated(Format::dnscontrol,
                       {domain("example.com", {record(0, "iodef", "\xf0\x9f\x98\x80\xe2\x80\xa8")})},
