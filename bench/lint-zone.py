@@ -46,7 +46,8 @@ with open(out_path, "w") as f:
         if rng.random() < 0.2:
             ca = rng.choice(cas)
             f.write(f'{name} IN CAA 0 issue "{ca}"\n')
-            f.write(f"{name} IN CAA 0 issuewild {ca}\n")
+            # Quoted: ldns 1.8.3 (ldns-read-zone) rejects unquoted values caapol accepts.
+            f.write(f'{name} IN CAA 0 issuewild "{ca}"\n')
             written += 2
             if rng.random() < 0.3:
                 f.write(f'{name} IN CAA 0 iodef "mailto:pki@{name}.bench.example"\n')

@@ -34,7 +34,8 @@ bool looks_like_zone(const std::string& name, const std::vector<std::string>& gl
            (name.size() > 1 && name.back() == '.');
 }
 
-// Zone-looking files below `dir`, sorted, hidden directories (.git) skipped.
+// Zone-looking files below `dir`, sorted; hidden directories (.git) and symbolic links
+// skipped.
 void collect(const fs::path& dir, const std::vector<std::string>& globs,
              std::vector<std::string>& out) {
     std::vector<fs::path> entries;
@@ -52,7 +53,9 @@ void collect(const fs::path& dir, const std::vector<std::string>& globs,
             if (!name.empty() && name[0] != '.' && !fs::is_symlink(entry, ec)) {
                 collect(entry, globs, out);
             }
-        } else if (looks_like_zone(name, globs) && fs::is_regular_file(entry, ec)) {
+        } else if (looks_like_zone(name, globs) && !fs::is_symlink(entry, ec) &&
+                   fs::is_regular_file(entry, ec)) {
+            // Symbolic links are not followed: one could point anywhere on the machine.
             out.push_back(entry.string());
         }
     }

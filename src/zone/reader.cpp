@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace caapol::zone {
@@ -330,7 +331,8 @@ public:
         : set_(set), diagnostics_(diagnostics), options_(options) {}
 
     void load_file(const std::string& path, const std::string& include_root) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: a FIFO must not hang the open; only regular files are read.
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             throw InputError{path + ": cannot read: " + std::strerror(errno)};
         }
@@ -338,9 +340,11 @@ public:
             int fd;
             ~FdCloser() { ::close(fd); }
         } closer{fd};
-        if (fs::is_directory(path)) {
-            throw InputError{path + ": cannot read: it is a directory"};
+        struct stat info {};
+        if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+            throw InputError{path + ": cannot read: not a regular file"};
         }
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         std::error_code ec;
         root_ = fs::weakly_canonical(
             include_root.empty() ? fs::path(path).parent_path() : fs::path(include_root), ec);
@@ -556,7 +560,16 @@ private:
                    "$INCLUDE " + shorten(file_name) + " names a directory");
             return;
         }
-        int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC);
+        int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat info {};
+        if (fd >= 0 && (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))) {
+            ::close(fd);
+            fd = -1;
+            errno = EINVAL;
+        }
+        if (fd >= 0) {
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        }
         if (fd < 0) {
             report("syntax", file, target.line, target.column,
                    "$INCLUDE " + shorten(file_name) + ": cannot read " + display_path(shown) +
