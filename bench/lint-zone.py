@@ -15,7 +15,7 @@ with open(out_path, "w") as f:
     f.write("@ IN SOA ns1 hostmaster 2026112601 7200 3600 1209600 300\n")
     f.write("@ IN NS ns1\n@ IN NS ns2\nns1 IN A 192.0.2.1\nns2 IN A 192.0.2.2\n")
     f.write('@ IN CAA 0 issue "letsencrypt.org"\n@ IN CAA 0 iodef "mailto:security@bench.example"\n')
-    written = 8
+    written = 7
     i = 0
     while written < target:
         i += 1
@@ -46,7 +46,8 @@ with open(out_path, "w") as f:
         if rng.random() < 0.2:
             ca = rng.choice(cas)
             f.write(f'{name} IN CAA 0 issue "{ca}"\n')
-            f.write(f"{name} IN CAA 0 issuewild {ca}\n")
+            # Quoted: ldns 1.8.3 (ldns-read-zone) rejects unquoted values caapol accepts.
+            f.write(f'{name} IN CAA 0 issuewild "{ca}"\n')
             written += 2
             if rng.random() < 0.3:
                 f.write(f'{name} IN CAA 0 iodef "mailto:pki@{name}.bench.example"\n')

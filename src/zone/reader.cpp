@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace caapol::zone {
@@ -145,6 +146,12 @@ struct Entry {
         return token;
     }
 };
+
+// Field text quoted in a message, cut short: hostile files can hold very long fields.
+std::string shorten(const std::string& field) {
+    constexpr std::size_t limit = 40;
+    return field.size() <= limit ? field : field.substr(0, limit) + "...";
+}
 
 bool is_blank(int c) {
     return c == ' ' || c == '\t' || c == '\r';
@@ -324,7 +331,8 @@ public:
         : set_(set), diagnostics_(diagnostics), options_(options) {}
 
     void load_file(const std::string& path, const std::string& include_root) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: a FIFO must not hang the open; only regular files are read.
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             throw InputError{path + ": cannot read: " + std::strerror(errno)};
         }
@@ -332,9 +340,11 @@ public:
             int fd;
             ~FdCloser() { ::close(fd); }
         } closer{fd};
-        if (fs::is_directory(path)) {
-            throw InputError{path + ": cannot read: it is a directory"};
+        struct stat info {};
+        if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+            throw InputError{path + ": cannot read: not a regular file"};
         }
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         std::error_code ec;
         root_ = fs::weakly_canonical(
             include_root.empty() ? fs::path(path).parent_path() : fs::path(include_root), ec);
@@ -445,7 +455,7 @@ private:
                 return;
             }
             if (!is_absolute(entry.tokens[1].text) && origin_.empty() && !origin_known()) {
-                error_at(entry.tokens[1], "$ORIGIN " + entry.tokens[1].text +
+                error_at(entry.tokens[1], "$ORIGIN " + shorten(entry.tokens[1].text) +
                                               " is relative, but no origin is known yet");
                 return;
             }
@@ -472,8 +482,8 @@ private:
         } else if (keyword == "$INCLUDE") {
             include(entry, file, name, depth);
         } else {
-            error_at(first, keyword + " is not a zone-file directive caapol reads "
-                                      "($ORIGIN, $TTL and $INCLUDE are)");
+            error_at(first, shorten(keyword) + " is not a zone-file directive caapol reads "
+                                               "($ORIGIN, $TTL and $INCLUDE are)");
         }
     }
 
@@ -528,14 +538,15 @@ private:
         fs::path canonical = fs::weakly_canonical(shown, ec);
         if (ec || !inside(canonical, root_)) {
             report("include-outside-root", file, target.line, target.column,
-                   "$INCLUDE " + file_name + " leaves the include root " + root_.string() +
-                       " (not read; --include-root sets the root)");
+                   "$INCLUDE " + shorten(file_name) +
+                       " is outside the include root (not read; the root is the git work tree "
+                       "or the directory given, --include-root sets it)");
             return;
         }
         if (std::find(chain_.begin(), chain_.end(), canonical) != chain_.end()) {
             report("syntax", file, target.line, target.column,
-                   "$INCLUDE " + file_name + " is an include loop: " + display_path(shown) +
-                       " is already being read");
+                   "$INCLUDE " + shorten(file_name) +
+                       " is an include loop: " + display_path(shown) + " is already being read");
             return;
         }
         if (depth + 1 > max_include_depth) {
@@ -546,14 +557,23 @@ private:
         }
         if (fs::is_directory(canonical, ec)) {
             report("syntax", file, target.line, target.column,
-                   "$INCLUDE " + file_name + " names a directory");
+                   "$INCLUDE " + shorten(file_name) + " names a directory");
             return;
         }
-        int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC);
+        int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat info {};
+        if (fd >= 0 && (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))) {
+            ::close(fd);
+            fd = -1;
+            errno = EINVAL;
+        }
+        if (fd >= 0) {
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        }
         if (fd < 0) {
             report("syntax", file, target.line, target.column,
-                   "$INCLUDE " + file_name + ": cannot read " + display_path(shown) + ": " +
-                       std::strerror(errno));
+                   "$INCLUDE " + shorten(file_name) + ": cannot read " + display_path(shown) +
+                       ": " + std::strerror(errno));
             return;
         }
         struct FdCloser {
@@ -574,7 +594,7 @@ private:
         chain_.pop_back();
         if (!input.read_error().empty()) {
             report("syntax", file, target.line, target.column,
-                   "$INCLUDE " + file_name + ": cannot read: " + input.read_error());
+                   "$INCLUDE " + shorten(file_name) + ": cannot read: " + input.read_error());
         }
         origin_ = saved_origin;
         origin_explicit_ = saved_explicit || origin_explicit_;
@@ -663,7 +683,7 @@ private:
         std::uint16_t type = type_token.quoted ? 0 : detail::type_from_name(type_token.text);
         if (type == 0) {
             report("syntax", file, type_token.line, type_token.column,
-                   "unknown record type " + type_token.text);
+                   "unknown record type " + shorten(type_token.text));
             return;
         }
         open_zone(where, entry.blank_start, type);

@@ -118,7 +118,7 @@ std::vector<std::uint32_t> Zone::caa_of(const NameInfo& info) const {
 void Zone::add_existing(std::string_view name) {
     // The name and every ancestor below the apex exist (ancestors as empty non-terminals).
     while (name.size() > origin.size()) {
-        existing_.push_back(name_hash(name));
+        pending_.push_back(name_hash(name));
         std::size_t dot = name.find('.');
         if (dot == std::string_view::npos) {
             break;
@@ -128,6 +128,9 @@ void Zone::add_existing(std::string_view name) {
 }
 
 void Zone::finish() {
+    existing_.reserve(existing_.size() + pending_.size());
+    existing_.insert(existing_.end(), pending_.begin(), pending_.end());
+    pending_ = {};
     std::sort(existing_.begin(), existing_.end());
     existing_.erase(std::unique(existing_.begin(), existing_.end()), existing_.end());
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 using namespace caapol;
 
@@ -298,8 +299,20 @@ TEST_SUITE("zone") {
         CHECK(l.diagnostics.all()[0].location.line == 1);
     }
 
-    TEST_CASE("unreadable files and origin-less files are input errors") {
+    TEST_CASE("unreadable files, FIFOs and directories are input errors, never a hang") {
         Diagnostics d;
         CHECK_THROWS_AS(zone::load_zones({"/nonexistent/db.example.com"}, {}, d), InputError);
+        TempDir dir;
+        std::string fifo = (dir.path / "db.fifo.example").string();
+        REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+        CHECK_THROWS_AS(zone::load_zones({fifo}, {}, d), InputError);
+        CHECK_THROWS_AS(zone::load_zones({dir.path.string()}, {}, d), InputError);
+        std::string main_zone =
+            dir.write("db.example.com", "@ CAA 0 issue \"x\"\n$INCLUDE db.fifo.example\n");
+        zone::LoadOptions options;
+        options.include_root = dir.path.string();
+        auto set = zone::load_zones({main_zone}, options, d);
+        REQUIRE(d.all().size() == 1);
+        CHECK(d.all()[0].location.line == 2);
     }
 }

@@ -130,8 +130,9 @@ private:
     std::uint32_t find_id(std::string_view name) const;
 
     Arena arena_;
-    std::vector<std::uint32_t> slots_;   // open addressing: indexes into names, or no_entry
-    std::deque<std::uint64_t> existing_; // sorted after finish()
+    std::vector<std::uint32_t> slots_;    // open addressing: indexes into names, or no_entry
+    std::deque<std::uint64_t> pending_;   // name hashes read since the last finish()
+    std::vector<std::uint64_t> existing_; // sorted, unique
 };
 
 struct ZoneSet {
