@@ -283,6 +283,9 @@ private:
             return;
         }
         std::string message = "TOML syntax: " + description;
+        if (description.find("cannot redefine existing") != std::string::npos) {
+            message += " (a key may be set only once in a table)";
+        }
         if (description.find("inline table") != std::string::npos &&
             (description.find("'\\n'") != std::string::npos ||
              description.find("dangling comma") != std::string::npos)) {
@@ -411,11 +414,12 @@ private:
         }
         const auto* number = version->as_integer();
         if (number == nullptr || number->get() != 1) {
-            std::string shown =
-                number != nullptr ? std::to_string(number->get()) : type_name(*version);
-            error("unsupported-version", at(*version),
-                  "unsupported policy format version " + shown +
-                      "; this caapol supports version 1 (the integer: version = 1)");
+            std::string message =
+                number != nullptr
+                    ? "unsupported policy format version " + std::to_string(number->get()) +
+                          "; this caapol supports version 1"
+                    : "version must be the integer 1 (version = 1), not " + type_name(*version);
+            error("unsupported-version", at(*version), message);
         }
     }
 
