@@ -5,11 +5,15 @@
 #include "caapol/caa/validate.hpp"
 #include "caapol/cli/cli.hpp"
 #include "caapol/climb/climb.hpp"
+#include "caapol/climb/live_source.hpp"
 #include "caapol/climb/policy_source.hpp"
+#include "caapol/climb/zone_source.hpp"
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/decide/decide.hpp"
+#include "caapol/dns/server.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/zone/zone.hpp"
 
 #include <iostream>
 #include <memory>
@@ -179,6 +183,7 @@ int run_explain(const Arguments& args) {
 
     // The source of DNS data.
     policy::Policy policy;
+    zone::ZoneSet zones;
     std::unique_ptr<climb::Source> source;
     if (values.count("policy") > 0) {
         Diagnostics diagnostics;
@@ -191,9 +196,36 @@ int run_explain(const Arguments& args) {
         }
         source = std::make_unique<climb::PolicySource>(policy);
     } else if (values.count("zone") > 0) {
-        throw UsageError{"explain", "--zone is not available in this build yet"};
+        Diagnostics diagnostics;
+        zones = zone::load_zones(values["zone"].as<std::vector<std::string>>(), {}, diagnostics);
+        print_diagnostics(diagnostics, std::cerr);
+        if (diagnostics.has_errors()) {
+            // A record lost to a syntax error could change the answer: refuse to guess.
+            std::cerr << "caapol explain: error: the zone files have errors ("
+                      << summarize(diagnostics) << "); run 'caapol lint'\n";
+            return exit_input;
+        }
+        source = std::make_unique<climb::ZoneSource>(zones);
     } else {
-        throw UsageError{"explain", "live DNS is not available in this build yet: use --policy"};
+        std::vector<dns::Server> servers;
+        if (values.count("resolver") > 0) {
+            for (const auto& text : values["resolver"].as<std::vector<std::string>>()) {
+                std::string error;
+                auto server = dns::parse_server(text, 53, &error);
+                if (!server) {
+                    throw UsageError{"explain", "--resolver '" + text::escape_for_terminal(text) +
+                                                    "': " + error};
+                }
+                servers.push_back(*server);
+            }
+        } else {
+            servers = dns::read_resolv_conf();
+            if (servers.empty()) {
+                throw InputError{"no name server in /etc/resolv.conf: give --resolver, --zone or "
+                                 "--policy"};
+            }
+        }
+        source = std::make_unique<climb::LiveSource>(servers);
     }
 
     std::vector<output::Explanation> explanations;

@@ -1,13 +1,214 @@
-// caapol lint (placeholder until its issue lands).
-#include "caapol/cli/cli.hpp"
+// caapol lint [--policy FILE]... [--origin NAME] [--include-root DIR] [--format F] [--strict]
+// PATH...: reads zone files, checks every CAA record and RRset, and (with policies) the
+// effective CAA set of every name against the policy.
+#include "caapol/lint/lint.hpp"
 
+#include "caapol/cli/cli.hpp"
+#include "caapol/core/text.hpp"
+#include "caapol/output/diagnostics.hpp"
+#include "caapol/policy/policy.hpp"
+#include "caapol/zone/zone.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fnmatch.h>
 #include <iostream>
 
 namespace caapol::cli {
 
-int run_lint(const Arguments&) {
-    std::cerr << "caapol lint: error: not implemented yet\n";
-    return exit_input;
+namespace {
+
+namespace fs = std::filesystem;
+
+bool looks_like_zone(const std::string& name, const std::vector<std::string>& globs) {
+    if (!globs.empty()) {
+        return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
+            return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+        });
+    }
+    auto ends_with = [&](std::string_view suffix) {
+        return name.size() > suffix.size() &&
+               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return ends_with(".zone") || ends_with(".db") || name.rfind("db.", 0) == 0 ||
+           (name.size() > 1 && name.back() == '.');
+}
+
+// Zone-looking files below `dir`, sorted; hidden directories (.git) and symbolic links
+// skipped.
+void collect(const fs::path& dir, const std::vector<std::string>& globs,
+             std::vector<std::string>& out) {
+    std::vector<fs::path> entries;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        entries.push_back(it->path());
+    }
+    if (ec) {
+        throw InputError{dir.string() + ": cannot read the directory: " + ec.message()};
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& entry : entries) {
+        std::string name = entry.filename().string();
+        if (fs::is_directory(entry, ec)) {
+            if (!name.empty() && name[0] != '.' && !fs::is_symlink(entry, ec)) {
+                collect(entry, globs, out);
+            }
+        } else if (looks_like_zone(name, globs) && !fs::is_symlink(entry, ec) &&
+                   fs::is_regular_file(entry, ec)) {
+            // Symbolic links are not followed: one could point anywhere on the machine.
+            out.push_back(entry.string());
+        }
+    }
+}
+
+std::vector<output::RuleHelp> rule_help() {
+    std::vector<output::RuleHelp> out;
+    for (const auto& rule : lint::rules()) {
+        out.push_back(output::RuleHelp{rule.id, rule.severity, rule.summary, rule.help});
+    }
+    return out;
+}
+
+int finish(const Diagnostics& diagnostics, const std::string& format, bool strict,
+           const std::string& summary_prefix) {
+    if (format == "json") {
+        std::cout << output::render_json(diagnostics);
+    } else if (format == "sarif") {
+        std::cout << output::render_sarif(diagnostics, rule_help(), "caapol", CAAPOL_VERSION);
+    } else {
+        std::cerr << output::render_text(diagnostics);
+        std::cerr << summary_prefix << summarize(diagnostics) << '\n';
+    }
+    bool failed = diagnostics.has_errors() || (strict && diagnostics.count(Severity::warning) > 0);
+    return failed ? exit_findings : exit_ok;
+}
+
+std::string plural(std::size_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+} // namespace
+
+int run_lint(const Arguments& args) {
+    const std::string usage =
+        "usage: caapol lint [OPTIONS] PATH...\n"
+        "       caapol lint --policy FILE...\n\n"
+        "Checks zone files: every CAA record against RFC 8659/8657/9495 and the CA/B rules,\n"
+        "and, with --policy, the effective CAA set of every name against the policy (climbing\n"
+        "the loaded zones as CAs climb DNS). PATH is a zone file or a directory, searched for\n"
+        "*.zone, *.db, db.* and names ending in a dot. With only --policy, validates the\n"
+        "policy like 'caapol check'.\n"
+        "Findings: FILE:LINE:COL: severity: message [rule-id] on standard error (text), or\n"
+        "JSON / SARIF 2.1.0 on standard output. Rules: man caapol, LINT RULES.\n"
+        "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors, 2 unreadable\n"
+        "path, invalid policy or bad usage.";
+    po::options_description options("Options");
+    options.add_options()("policy,p", po::value<std::vector<std::string>>(),
+                          "policy file to compare the zones with (repeatable)")(
+        "origin", po::value<std::string>(),
+        "origin of the zone files given (default: $ORIGIN, else the file name: db.NAME, "
+        "NAME.zone, NAME.db, NAME)")(
+        "include-root", po::value<std::string>(),
+        "directory $INCLUDE may read from (default: the git work tree holding the file, else "
+        "the directory given)")("format,f", po::value<std::string>()->default_value("text"),
+                                "text, json or sarif")(
+        "strict", "warnings make the exit status 1; unchecked policy domains are errors")(
+        "glob", po::value<std::vector<std::string>>(),
+        "in directories, read files whose name matches this pattern instead of the defaults "
+        "(repeatable)")("path", po::value<std::vector<std::string>>(),
+                        "zone file or directory (the same as a plain argument)");
+    po::positional_options_description positional;
+    positional.add("path", -1);
+    po::variables_map values;
+    if (!parse_arguments("lint", usage, options, positional, args, values)) {
+        return exit_ok;
+    }
+    const std::string format = values["format"].as<std::string>();
+    if (format != "text" && format != "json" && format != "sarif") {
+        throw UsageError{"lint", "unknown --format '" + text::escape_for_terminal(format) +
+                                     "' (text, json or sarif)"};
+    }
+    const bool strict = values.count("strict") > 0;
+    auto list = [&](const char* key) {
+        return values.count(key) > 0 ? values[key].as<std::vector<std::string>>()
+                                     : std::vector<std::string>{};
+    };
+    const std::vector<std::string> paths = list("path");
+    const std::vector<std::string> policy_paths = list("policy");
+    const std::vector<std::string> globs = list("glob");
+    if (paths.empty() && policy_paths.empty()) {
+        throw UsageError{"lint", "no zone file or directory given"};
+    }
+
+    try {
+        Diagnostics diagnostics;
+        policy::Policy policy;
+        if (!policy_paths.empty()) {
+            policy = policy::load(policy_paths, diagnostics);
+            if (paths.empty()) {
+                diagnostics.sort_by_location();
+                return finish(diagnostics, format, strict,
+                              "checked " + plural(policy.domains.size(), "domain") + " in " +
+                                  plural(policy_paths.size(), "file") + ": ");
+            }
+            if (diagnostics.has_errors()) {
+                diagnostics.sort_by_location();
+                std::cerr << output::render_text(diagnostics);
+                std::cerr << "caapol lint: error: the policy has errors; fix them first "
+                             "(caapol check)\n";
+                return exit_input;
+            }
+        }
+
+        zone::LoadOptions load_options;
+        if (values.count("origin") > 0) {
+            load_options.origin = values["origin"].as<std::string>();
+            if (load_options.origin.empty()) {
+                throw UsageError{"lint", "--origin needs a domain name"};
+            }
+        }
+        if (values.count("include-root") > 0) {
+            load_options.include_root = values["include-root"].as<std::string>();
+            std::error_code ec;
+            if (!fs::is_directory(load_options.include_root, ec)) {
+                throw InputError{load_options.include_root +
+                                 ": the include root is not a directory"};
+            }
+        }
+        std::vector<zone::ZoneFile> files;
+        for (const auto& path : paths) {
+            std::error_code ec;
+            if (fs::is_directory(path, ec)) {
+                std::vector<std::string> found;
+                collect(path, globs, found);
+                for (const auto& file : found) {
+                    std::string root = load_options.include_root.empty()
+                                           ? zone::default_include_root(file, path)
+                                           : load_options.include_root;
+                    files.push_back(zone::ZoneFile{file, root});
+                }
+            } else if (fs::exists(path, ec)) {
+                files.push_back(zone::ZoneFile{path, ""});
+            } else {
+                throw InputError{path + ": no such file or directory"};
+            }
+        }
+        zone::ZoneSet zones = zone::load_zone_files(files, load_options, diagnostics);
+        lint::check_records(zones, diagnostics);
+        if (!policy_paths.empty()) {
+            lint::DriftOptions drift;
+            drift.strict = strict;
+            lint::check_policy(zones, policy, drift, diagnostics);
+        }
+        diagnostics.sort_by_location();
+        return finish(diagnostics, format, strict,
+                      "checked " + plural(files.size(), "file") + ", " +
+                          plural(zones.zones.size(), "zone") + ", " +
+                          plural(zones.record_count(), "record") + ": ");
+    } catch (const InputError& e) {
+        std::cerr << "caapol lint: error: " << text::escape_for_terminal(e.message) << '\n';
+        return exit_input;
+    }
 }
 
 } // namespace caapol::cli

@@ -1,13 +1,526 @@
-// caapol verify (placeholder until its issue lands).
+// caapol verify: compare live DNS with the policy, through resolvers or at every
+// authoritative server.
 #include "caapol/cli/cli.hpp"
+#include "caapol/climb/live_source.hpp"
+#include "caapol/core/atomic_file.hpp"
+#include "caapol/core/dns_name.hpp"
+#include "caapol/core/text.hpp"
+#include "caapol/diff/diff.hpp"
+#include "caapol/dns/message.hpp"
+#include "caapol/output/generate.hpp"
+#include "caapol/output/results.hpp"
+#include "caapol/policy/policy.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
 
 namespace caapol::cli {
 
-int run_verify(const Arguments&) {
-    std::cerr << "caapol verify: error: not implemented yet\n";
-    return exit_input;
+namespace {
+
+const char* const verify_usage =
+    "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
+    "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
+    "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--shard K/N]\n"
+    "                     POLICY...\n\n"
+    "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
+    "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
+    "the set the policy expects (its closest policy domain; no CAA set for a name the policy\n"
+    "does not cover). Through the resolvers given (default: /etc/resolv.conf), or with\n"
+    "--authoritative at every address of every NS of each name's zone, without recursion.\n"
+    "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
+    "drifted names on standard output (the report then goes to standard error).\n"
+    "Exit status: 0 every name matches, 1 drift, 3 a lookup failed (wins over 1), 2 usage or\n"
+    "input error.";
+
+struct Shard {
+    std::size_t index = 0; // 0-based
+    std::size_t count = 1;
+};
+
+Shard parse_shard(const std::string& text) {
+    auto slash = text.find('/');
+    auto number = [&](const std::string& s) -> std::size_t {
+        if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
+            throw UsageError{"verify", "--shard '" + text::escape_for_terminal(text) +
+                                           "': expected K/N with 0 <= K < N"};
+        }
+        return static_cast<std::size_t>(std::stoul(s));
+    };
+    if (slash == std::string::npos) {
+        number("");
+    }
+    Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+    if (shard.count == 0 || shard.index >= shard.count) {
+        throw UsageError{"verify", "--shard '" + text::escape_for_terminal(text) +
+                                       "': expected K/N with 0 <= K < N"};
+    }
+    return shard;
+}
+
+// Host names plus '_' labels and a leading "*." (names to check need not be host names).
+std::string check_name(std::string_view name) {
+    if (name.rfind("*.", 0) == 0) {
+        name.remove_prefix(2);
+    }
+    if (!name.empty() && name.back() == '.') {
+        name.remove_suffix(1);
+    }
+    if (name.empty()) {
+        return "a name below the root is needed";
+    }
+    if (name.size() > 253) {
+        return "longer than 253 characters";
+    }
+    for (auto label : text::split(name, '.')) {
+        if (label.empty() || label.size() > 63) {
+            return "labels must have 1 to 63 characters";
+        }
+        for (unsigned char c : label) {
+            if (!(std::isalnum(c) || c == '-' || c == '_')) {
+                return "only letters, digits, '-' and '_' are allowed in labels";
+            }
+        }
+    }
+    return {};
+}
+
+std::vector<std::string> read_names(const std::string& path) {
+    std::string content = read_file(path); // InputError when unreadable
+    std::vector<std::string> names;
+    std::size_t line_number = 0;
+    for (auto line : text::split(content, '\n')) {
+        ++line_number;
+        if (auto hash = line.find('#'); hash != std::string_view::npos) {
+            line = line.substr(0, hash);
+        }
+        line = text::trim(text::trim(line));
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+            line = text::trim(line);
+        }
+        if (line.empty()) {
+            continue;
+        }
+        std::string problem = check_name(line);
+        if (!problem.empty()) {
+            throw InputError{path + ":" + std::to_string(line_number) + ": '" +
+                             text::escape_for_terminal(line) +
+                             "' is not a domain name: " + problem};
+        }
+        names.push_back(dns_name::normalize(line));
+    }
+    return names;
+}
+
+std::string climb_start(const std::string& name) {
+    return name.rfind("*.", 0) == 0 ? name.substr(2) : name;
+}
+
+// --authoritative: zones, their servers and serials, then one climb per (name, server).
+std::vector<diff::NameResult> verify_authoritative(const policy::Policy& policy,
+                                                   const std::vector<std::string>& names,
+                                                   climb::LiveLookups& lookups,
+                                                   const climb::Route& resolvers,
+                                                   std::uint16_t port) {
+    // 1. The zone of each name: the closest enclosing name with an SOA of its own.
+    std::map<std::string, std::string> apex_error; // candidate -> "" (apex), "-" (not), error
+    std::map<std::string, std::string> candidate_of;
+    std::map<std::string, std::string> zone_of;
+    std::map<std::string, std::string> name_error;
+    for (const auto& name : names) {
+        candidate_of[name] = climb_start(name);
+    }
+    while (!candidate_of.empty()) {
+        std::set<std::string> wanted;
+        for (const auto& [name, candidate] : candidate_of) {
+            if (apex_error.count(candidate) == 0) {
+                wanted.insert(candidate);
+            }
+        }
+        for (const auto& candidate : wanted) {
+            lookups.query(
+                resolvers, candidate, dns::type_soa,
+                [&apex_error, candidate](const std::optional<dns::Message>& m,
+                                         const std::string& server, const std::string& error) {
+                    if (!m) {
+                        apex_error[candidate] =
+                            "SOA lookup of " + candidate + " failed at " + server + ": " + error;
+                        return;
+                    }
+                    bool apex = false;
+                    for (const auto& rr : m->answer) {
+                        apex = apex || (rr.type == dns::type_soa && rr.owner == candidate);
+                    }
+                    apex_error[candidate] = apex ? "" : "-";
+                });
+        }
+        lookups.run();
+        for (auto it = candidate_of.begin(); it != candidate_of.end();) {
+            const std::string& state = apex_error[it->second];
+            if (state.empty()) {
+                zone_of[it->first] = it->second;
+            } else if (state != "-") {
+                name_error[it->first] = state;
+            } else {
+                it->second = dns_name::parent(it->second);
+                if (!it->second.empty()) {
+                    ++it;
+                    continue;
+                }
+                name_error[it->first] = "no zone found above " + it->first;
+            }
+            it = candidate_of.erase(it);
+        }
+    }
+
+    // 2. The NS names of each zone, 3. their addresses.
+    std::map<std::string, std::vector<std::string>> ns_of;
+    std::map<std::string, std::string> zone_error;
+    std::set<std::string> zones;
+    for (const auto& [name, zone] : zone_of) {
+        zones.insert(zone);
+    }
+    for (const auto& zone : zones) {
+        lookups.query(resolvers, zone, dns::type_ns,
+                      [&, zone](const std::optional<dns::Message>& m, const std::string& server,
+                                const std::string& error) {
+                          if (!m) {
+                              zone_error[zone] =
+                                  "NS lookup of " + zone + " failed at " + server + ": " + error;
+                              return;
+                          }
+                          for (const auto& rr : m->answer) {
+                              if (rr.type == dns::type_ns && rr.owner == zone) {
+                                  ns_of[zone].push_back(rr.target);
+                              }
+                          }
+                          if (ns_of[zone].empty()) {
+                              zone_error[zone] = "no NS records for " + zone + " at " + server;
+                          }
+                      });
+    }
+    lookups.run();
+    std::map<std::string, std::set<std::string>> addresses_of;
+    std::map<std::string, std::string> host_error;
+    std::set<std::string> hosts;
+    for (const auto& [zone, list] : ns_of) {
+        hosts.insert(list.begin(), list.end());
+    }
+    for (const auto& host : hosts) {
+        for (std::uint16_t type : {dns::type_a, dns::type_aaaa}) {
+            lookups.query(resolvers, host, type,
+                          [&, host, type](const std::optional<dns::Message>& m,
+                                          const std::string& server, const std::string& error) {
+                              if (!m) {
+                                  host_error[host] += dns::type_name(type) + " lookup of " + host +
+                                                      " failed at " + server + ": " + error + "; ";
+                                  return;
+                              }
+                              for (const auto& rr : m->answer) {
+                                  if (rr.type == type && !rr.target.empty()) {
+                                      addresses_of[host].insert(rr.target);
+                                  }
+                              }
+                          });
+        }
+    }
+    lookups.run();
+    std::map<std::string, std::vector<dns::Server>> servers_of;
+    for (const auto& zone : zones) {
+        std::set<std::string> seen;
+        for (const auto& host : ns_of[zone]) {
+            for (const auto& address : addresses_of[host]) {
+                if (seen.insert(address).second) {
+                    servers_of[zone].push_back(dns::Server{address, port});
+                }
+            }
+        }
+        std::sort(
+            servers_of[zone].begin(), servers_of[zone].end(),
+            [](const dns::Server& a, const dns::Server& b) { return a.display() < b.display(); });
+        if (servers_of[zone].empty() && zone_error.count(zone) == 0) {
+            std::string why;
+            for (const auto& host : ns_of[zone]) {
+                why += host_error[host];
+            }
+            zone_error[zone] = "no address found for the name servers of " + zone +
+                               (why.empty() ? "" : " (" + why.substr(0, why.size() - 2) + ")");
+        }
+    }
+
+    // 4. Each server's SOA serial of its zone.
+    std::map<std::pair<std::string, std::string>,
+             std::pair<std::optional<std::uint32_t>, std::string>>
+        serials;
+    for (const auto& [zone, servers] : servers_of) {
+        for (const auto& server : servers) {
+            climb::Route direct{{server}, false};
+            auto key = std::make_pair(zone, server.display());
+            lookups.query(direct, zone, dns::type_soa,
+                          [&serials, key](const std::optional<dns::Message>& m, const std::string&,
+                                          const std::string& error) {
+                              auto& slot = serials[key];
+                              if (!m) {
+                                  slot.second = error;
+                                  return;
+                              }
+                              for (const auto& rr : m->answer) {
+                                  if (rr.type == dns::type_soa && rr.owner == key.first) {
+                                      slot.first = rr.serial;
+                                  }
+                              }
+                              if (!slot.first) {
+                                  slot.second = "no SOA in the answer";
+                              }
+                          });
+        }
+    }
+    lookups.run();
+
+    // 5. One climb per (name, server): the server's zone directly, the rest via the resolvers.
+    std::vector<climb::ClimbRequest> requests;
+    std::vector<std::pair<std::size_t, diff::ServerView>> owners; // name index, view template
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto zone = zone_of.find(names[i]);
+        if (zone == zone_of.end() || servers_of.count(zone->second) == 0) {
+            continue;
+        }
+        for (const auto& server : servers_of[zone->second]) {
+            requests.push_back({names[i], climb::Route{{server}, false}, zone->second, resolvers});
+            diff::ServerView view;
+            view.server = server.display();
+            view.zone = zone->second;
+            auto& serial = serials[{zone->second, view.server}];
+            view.serial = serial.first;
+            view.serial_error = serial.second;
+            owners.emplace_back(i, std::move(view));
+        }
+    }
+    std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
+    std::vector<std::vector<diff::ServerView>> views(names.size());
+    for (std::size_t k = 0; k < climbs.size(); ++k) {
+        owners[k].second.result = std::move(climbs[k]);
+        views[owners[k].first].push_back(std::move(owners[k].second));
+    }
+
+    std::vector<diff::NameResult> results;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
+        std::string error;
+        if (auto e = name_error.find(name); e != name_error.end()) {
+            error = e->second;
+        } else if (auto z = zone_error.find(zone_of[name]); z != zone_error.end()) {
+            error = z->second;
+        }
+        if (!error.empty()) {
+            diff::NameResult r = diff::compare_servers(policy, name, {});
+            r.error = error;
+            results.push_back(std::move(r));
+            continue;
+        }
+        results.push_back(diff::compare_servers(policy, name, std::move(views[i])));
+    }
+    return results;
+}
+
+} // namespace
+
+int run_verify(const Arguments& args) {
+    po::options_description options("options");
+    options.add_options() //
+        ("resolver", po::value<std::vector<std::string>>()->value_name("ADDR[@PORT]"),
+         "ask this recursive resolver (repeatable, IPv4 or IPv6; tried in order when one "
+         "fails; default: the nameservers of /etc/resolv.conf)") //
+        ("authoritative", po::bool_switch(),
+         "query every address of every NS of each name's zone directly, without recursion") //
+        ("port", po::value<unsigned>()->value_name("N")->default_value(53),
+         "port of the authoritative servers (--authoritative; for test setups)") //
+        ("names", po::value<std::string>()->value_name("FILE"),
+         "also check the names in FILE (one per line, '#' comments)") //
+        ("format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
+         "text, json or prometheus (node_exporter textfile collector)") //
+        ("fix", po::value<std::string>()->value_name("FORMAT"),
+         "write a script that makes live DNS match the policy for the drifted names: "
+         "nsupdate") //
+        ("timeout", po::value<double>()->value_name("SECONDS")->default_value(2.0, "2"),
+         "wait this long for each answer before retransmitting") //
+        ("retries", po::value<unsigned>()->value_name("N")->default_value(2),
+         "retransmissions of an unanswered query") //
+        ("max-in-flight", po::value<unsigned>()->value_name("N")->default_value(150),
+         "queries awaiting an answer at any moment (1-10000)") //
+        ("shard", po::value<std::string>()->value_name("K/N"),
+         "check only slice K (0 to N-1) of N of the sorted name list") //
+        ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
+         "policy file (same as the POLICY... arguments)");
+    po::positional_options_description positional;
+    positional.add("policy", -1);
+    po::variables_map values;
+    if (!parse_arguments("verify", verify_usage, options, positional, args, values)) {
+        return exit_ok;
+    }
+    if (values.count("policy") == 0) {
+        throw UsageError{"verify", "a POLICY file is needed"};
+    }
+    std::string format = values["format"].as<std::string>();
+    if (format != "text" && format != "json" && format != "prometheus") {
+        throw UsageError{"verify", "--format '" + text::escape_for_terminal(format) +
+                                       "': expected text, json or prometheus"};
+    }
+    bool fix = false;
+    if (values.count("fix") > 0) {
+        if (values["fix"].as<std::string>() != "nsupdate") {
+            throw UsageError{
+                "verify", "--fix '" + text::escape_for_terminal(values["fix"].as<std::string>()) +
+                              "': the only fix format is nsupdate"};
+        }
+        if (format != "text") {
+            throw UsageError{"verify", "--fix writes the script on standard output: it cannot be "
+                                       "combined with --format " +
+                                           format};
+        }
+        fix = true;
+    }
+    dns::EngineOptions engine;
+    engine.timeout_seconds = values["timeout"].as<double>();
+    if (!(engine.timeout_seconds > 0 && engine.timeout_seconds <= 60)) {
+        throw UsageError{"verify", "--timeout must be more than 0 and at most 60 seconds"};
+    }
+    engine.retries = values["retries"].as<unsigned>();
+    if (engine.retries > 10) {
+        throw UsageError{"verify", "--retries must be at most 10"};
+    }
+    unsigned in_flight = values["max-in-flight"].as<unsigned>();
+    if (in_flight < 1 || in_flight > 10000) {
+        throw UsageError{"verify", "--max-in-flight must be between 1 and 10000"};
+    }
+    engine.max_in_flight = in_flight;
+    unsigned port = values["port"].as<unsigned>();
+    bool authoritative = values["authoritative"].as<bool>();
+    if (!values["port"].defaulted() && !authoritative) {
+        throw UsageError{"verify", "--port needs --authoritative (give a resolver's port as "
+                                   "--resolver ADDR@PORT)"};
+    }
+    if (port < 1 || port > 65535) {
+        throw UsageError{"verify", "--port must be between 1 and 65535"};
+    }
+    Shard shard;
+    if (values.count("shard") > 0) {
+        shard = parse_shard(values["shard"].as<std::string>());
+    }
+    std::vector<dns::Server> resolvers;
+    if (values.count("resolver") > 0) {
+        for (const auto& text : values["resolver"].as<std::vector<std::string>>()) {
+            std::string error;
+            auto server = dns::parse_server(text, 53, &error);
+            if (!server) {
+                throw UsageError{"verify", "--resolver: " + error};
+            }
+            resolvers.push_back(*server);
+        }
+    }
+
+    Diagnostics diagnostics;
+    policy::Policy policy =
+        policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
+    if (diagnostics.has_errors()) {
+        print_diagnostics(diagnostics, std::cerr);
+        std::cerr << "caapol verify: error: the policy has errors (" << summarize(diagnostics)
+                  << "); run 'caapol check'\n";
+        return exit_input;
+    }
+
+    std::vector<std::string> names;
+    for (const auto& domain : policy.domains) {
+        names.push_back(domain.name);
+    }
+    if (values.count("names") > 0) {
+        auto more = read_names(values["names"].as<std::string>());
+        names.insert(names.end(), more.begin(), more.end());
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        int c = dns_name::canonical_compare(a, b);
+        return c != 0 ? c < 0 : a < b;
+    });
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    if (shard.count > 1) {
+        // Contiguous slices of the sorted list: neighbours share ancestors, hence cache hits.
+        std::size_t begin = names.size() * shard.index / shard.count;
+        std::size_t end = names.size() * (shard.index + 1) / shard.count;
+        names = std::vector<std::string>(names.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         names.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+
+    if (resolvers.empty()) {
+        resolvers = dns::read_resolv_conf();
+        if (resolvers.empty() && !names.empty()) {
+            std::cerr << "caapol verify: error: no resolver: /etc/resolv.conf names none; give "
+                         "--resolver ADDR[@PORT]\n";
+            return exit_input;
+        }
+    }
+
+    climb::LiveLookups lookups(engine);
+    climb::Route resolver_route{resolvers, true};
+    std::vector<diff::NameResult> results;
+    if (authoritative) {
+        results = verify_authoritative(policy, names, lookups, resolver_route,
+                                       static_cast<std::uint16_t>(port));
+    } else {
+        std::vector<climb::ClimbRequest> requests;
+        requests.reserve(names.size());
+        for (const auto& name : names) {
+            requests.push_back({name, resolver_route, {}, {}});
+        }
+        std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
+        results.reserve(climbs.size());
+        for (const auto& c : climbs) {
+            results.push_back(diff::compare(policy, c, false));
+        }
+    }
+
+    output::ResultsSummary summary = output::summarize_results(results);
+    if (fix) {
+        std::cerr << output::render_results_text(results);
+        std::vector<policy::Domain> domains = diff::fixes(policy, results);
+        output::GenerateOptions generate_options;
+        generate_options.header = false;
+        std::cout << "; caapol verify --fix nsupdate: " << domains.size()
+                  << (domains.size() == 1 ? " name" : " names")
+                  << " to change; review, then run with nsupdate -k KEYFILE\n";
+        if (!domains.empty()) {
+            try {
+                std::cout << output::render(output::Format::nsupdate, domains, generate_options);
+            } catch (const output::GenerateError& e) {
+                std::cerr << "caapol verify: error: " << e.message << "\n";
+                return exit_input;
+            }
+        }
+    } else if (format == "json") {
+        std::cout << output::render_results_json(results);
+    } else if (format == "prometheus") {
+        std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+        if (const char* fixed = std::getenv("SOURCE_DATE_EPOCH")) {
+            now = std::atoll(fixed);
+        }
+        std::cout << output::render_results_prometheus(results, now);
+    } else {
+        std::cout << output::render_results_text(results);
+    }
+    if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
+        std::cerr << "caapol verify: " << names.size() << " names, " << lookups.queries_sent()
+                  << " queries sent\n";
+    }
+    if (summary.error > 0) {
+        return exit_lookup;
+    }
+    return summary.drift > 0 ? exit_findings : exit_ok;
 }
 
 } // namespace caapol::cli

@@ -399,7 +399,8 @@ Decision decide(const climb::Result& result, const Request& request) {
         decision.deciding_records = {*malformed};
         decision.reason =
             "The record " + record_text(info) + " at " + at + " seems to name " + ca +
-            " but is malformed (RFC 8659 §4.2), so it authorises nobody: " + info.problem + ".";
+            " but is malformed (RFC 8659 section 4.2), so it authorises nobody: " + info.problem +
+            ".";
         return decision;
     }
     for (std::size_t i = 0; i < records.size(); ++i) {

@@ -4,6 +4,9 @@
 #include "caapol/core/text.hpp"
 #include "generate_internal.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace caapol::output::detail {
 
 namespace {
@@ -58,25 +61,87 @@ std::string render_json(const Domains& domains, const GenerateOptions&) {
     return out;
 }
 
-// octoDNS YAML zone file: keys relative to the origin ('' for the origin itself), one CAA
-// record with a TTL and its values per name.
+namespace {
+
+// Natural order as octoDNS's YAML loader enforces it (natsort): runs of digits compare as
+// numbers, everything else byte by byte; "host2" < "host10".
+bool natural_less(std::string_view a, std::string_view b) {
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (is_digit(a[i]) && is_digit(b[j])) {
+            std::size_t end_a = i;
+            std::size_t end_b = j;
+            while (end_a < a.size() && is_digit(a[end_a])) {
+                ++end_a;
+            }
+            while (end_b < b.size() && is_digit(b[end_b])) {
+                ++end_b;
+            }
+            std::string_view number_a = a.substr(i, end_a - i);
+            std::string_view number_b = b.substr(j, end_b - j);
+            while (number_a.size() > 1 && number_a.front() == '0') {
+                number_a.remove_prefix(1);
+            }
+            while (number_b.size() > 1 && number_b.front() == '0') {
+                number_b.remove_prefix(1);
+            }
+            if (number_a.size() != number_b.size()) {
+                return number_a.size() < number_b.size();
+            }
+            if (number_a != number_b) {
+                return number_a < number_b;
+            }
+            i = end_a;
+            j = end_b;
+        } else if (is_digit(a[i]) != is_digit(b[j])) {
+            // natsort keys alternate text and numbers: a number where the other has text
+            // means the text run ended here, and an empty text run sorts first.
+            return is_digit(a[i]);
+        } else {
+            if (a[i] != b[j]) {
+                return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+            }
+            ++i;
+            ++j;
+        }
+    }
+    if ((a.size() - i) != (b.size() - j)) {
+        return a.size() - i < b.size() - j;
+    }
+    return a < b;
+}
+
+} // namespace
+
+// octoDNS YAML zone file: keys relative to the origin ("" for the origin itself), one CAA
+// record with its TTL and values per name. octoDNS's YAML loader refuses keys out of its
+// natural order (enforce_order, on by default), so names and record keys are written in
+// that order (ttl, type, values; flags, tag, value) rather than DNS canonical order.
 std::string render_octodns(const Domains& domains, const GenerateOptions& options) {
     require_origin(options, "octodns");
+    std::vector<std::pair<std::string, const policy::Domain*>> keyed;
+    for (const auto& domain : domains) {
+        keyed.emplace_back(relative_label(domain.name, options), &domain);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return natural_less(a.first, b.first); });
     std::string out = header_comment("# ", options);
     std::string body;
     bool any_record = false;
-    for (const auto& domain : domains) {
-        if (domain.inherit) {
-            body += "# " + domain.name + " inherits (inherit = true): no CAA records of its own\n";
+    for (const auto& [key, domain] : keyed) {
+        if (domain->inherit) {
+            body += "# " + domain->name + " inherits (inherit = true): no CAA records of its own\n";
             continue;
         }
-        if (domain.records.empty()) {
+        if (domain->records.empty()) {
             continue;
         }
         any_record = true;
-        body += quote_portable(relative_label(domain.name, options), "the name", QuoteStyle::yaml) +
-                ":\n  type: CAA\n  ttl: " + std::to_string(domain.ttl) + "\n  values:\n";
-        for (const auto& entry : domain.records) {
+        body += quote_portable(key, "the name", QuoteStyle::yaml) +
+                ":\n  ttl: " + std::to_string(domain->ttl) + "\n  type: CAA\n  values:\n";
+        for (const auto& entry : domain->records) {
             const caa::Record& record = entry.record;
             body += "  - flags: " + std::to_string(record.flags) +
                     "\n    tag: " + quote_portable(record.tag, "the tag", QuoteStyle::yaml) +
@@ -89,6 +154,18 @@ std::string render_octodns(const Domains& domains, const GenerateOptions& option
     }
     return out + body;
 }
+
+namespace {
+
+// The tags DNSControl's validation lets through (the IANA CAA properties without the
+// reserved ones).
+bool is_dnscontrol_tag(std::string_view tag) {
+    static constexpr std::string_view allowed[] = {
+        "issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone"};
+    return std::find(std::begin(allowed), std::end(allowed), tag) != std::end(allowed);
+}
+
+} // namespace
 
 // DNSControl: an array of CAA() records to pass to D(); arrays in D() are flattened.
 std::string render_dnscontrol(const Domains& domains, const GenerateOptions& options) {
@@ -108,6 +185,13 @@ std::string render_dnscontrol(const Domains& domains, const GenerateOptions& opt
             quote_portable(label.empty() ? "@" : label, "the name", QuoteStyle::javascript);
         for (const auto& entry : domain.records) {
             const caa::Record& record = entry.record;
+            if (!is_dnscontrol_tag(record.tag)) {
+                throw GenerateError{"domain " + domain.name + ": DNSControl refuses CAA tag '" +
+                                    text::escape_for_terminal(record.tag) +
+                                    "' (it takes issue, issuewild, iodef, issuemail, issuevmc, "
+                                    "contactemail, contactphone; older versions only the "
+                                    "first three)"};
+            }
             if (record.flags != 0 && record.flags != caa::flag_critical) {
                 throw GenerateError{"domain " + domain.name + ": flags " +
                                     std::to_string(record.flags) +

@@ -12,6 +12,8 @@ Usage: test_explain.py CAAPOL_BINARY TESTS_DIR
 """
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 
@@ -98,6 +100,20 @@ def explain(binary, source_args, name, options):
     return proc.returncode, document["results"][0]
 
 
+def truncated_over_udp(address, port, name, buffer_size=1232):
+    """True when the server sets TC for a CAA query with an EDNS buffer of `buffer_size`."""
+    wire = struct.pack(">HHHHHH", 0x4242, 0, 1, 0, 0, 1)
+    for label in name.split("."):
+        wire += bytes([len(label)]) + label.encode()
+    wire += b"\x00" + struct.pack(">HH", 257, 1)
+    wire += b"\x00" + struct.pack(">HHIH", 41, buffer_size, 0, 0)  # OPT
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(2)
+        s.sendto(wire, (address, port))
+        data, _ = s.recvfrom(65535)
+    return bool(data[2] & 0x02)
+
+
 def record_key(record):
     # Policies hold canonical records (lower-case tags): compare tags ignoring case.
     return (record["flags"], record["tag"].lower(), record["value"], record["malformed"])
@@ -149,7 +165,10 @@ def main():
                 if kind != "policy" and result["found_at"] != reference["found_at"]:
                     failures.append(f"{label}: found_at {result['found_at']!r} [{kind}] differs "
                                     f"from {reference['found_at']!r} [{first}]")
-        # The large set needed TCP and arrived whole.
+        # The large set does not fit caapol's EDNS buffer (1232): it needed TCP, and arrived
+        # whole.
+        if not truncated_over_udp(nsd.address, nsd.port, "big.test"):
+            failures.append("big.test fits in UDP: the TCP scenario tests nothing")
         _, big = explain(binary, sources["live"], "big.test", [])
         if len(big["records"]) != 41:
             failures.append(f"big.test over live DNS: {len(big['records'])} records, expected 41")

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Loads `caapol generate` output into the real DNS tools and compares what they read back
-with the policy's records (tests/data/generate/rich.expected.json, written by hand).
+with the policy's records (tests/data/generate/rich.expected.json, written by hand); then
+the same with records no policy file can hold (quotes, backslashes, line breaks, NUL,
+separators, invalid UTF-8, hostile source-file names in the header: render_hostile.cpp),
+which must come back as exactly the records given, byte for byte.
 
-Usage: check_generated.py CAAPOL TESTS_DIR CHECK
+Usage: check_generated.py CAAPOL TESTS_DIR RENDER_HOSTILE CHECK
 CHECK is one of: nsd-checkzone named-checkzone ldns-read-zone kzonecheck tinydns nsupdate
 json octodns dnscontrol dnsmasq.
 
@@ -47,29 +50,71 @@ def run(argv, **kwargs):
     return subprocess.run(argv, capture_output=True, timeout=60, **kwargs)
 
 
-def generate(caapol, tests_dir, *args):
-    policy = os.path.join(tests_dir, "data", "generate", "rich.toml")
-    proc = run([caapol, "generate", *args, policy])
-    if proc.returncode != 0:
-        raise Failure(f"caapol generate {' '.join(args)} exited {proc.returncode}: "
-                      f"{proc.stderr.decode(errors='replace')}")
-    return proc.stdout
+class Source:
+    """What is generated and what the tools must read back: produce(format, origin) returns
+    the output (origin: names relative to example.com), expected(format) the records as
+    (name, ttl, flags, tag, value bytes), in generation order."""
+
+    def __init__(self, label, produce, expected):
+        self.label, self.produce, self.expected = label, produce, expected
 
 
-def load_expected(tests_dir):
-    with open(os.path.join(tests_dir, "data", "generate", "rich.expected.json"),
-              encoding="utf-8") as f:
-        records = json.load(f)
-    return [(r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode()) for r in records]
+def rich_policy(caapol, tests_dir):
+    """rich.toml and rich-property.toml; dnscontrol refuses property tags, so it gets
+    rich.toml alone (and check_dnscontrol makes sure both together are refused)."""
+    data = os.path.join(tests_dir, "data", "generate")
+
+    def files(fmt):
+        names = ["rich.toml"] if fmt == "dnscontrol" else ["rich.toml", "rich-property.toml"]
+        return [os.path.join(data, name) for name in names]
+
+    def produce(fmt, origin):
+        args = ["--format", fmt] + (["--origin", "example.com"] if origin else [])
+        proc = run([caapol, "generate", *args, *files(fmt)])
+        if proc.returncode != 0:
+            raise Failure(f"caapol generate {' '.join(args)} exited {proc.returncode}: "
+                          f"{proc.stderr.decode(errors='replace')}")
+        return proc.stdout
+
+    def expected(fmt):
+        records = []
+        for policy in files(fmt):
+            with open(policy.replace(".toml", ".expected.json"), encoding="utf-8") as f:
+                records += [(r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode())
+                            for r in json.load(f)]
+        return records
+
+    source = Source("rich.toml", produce, expected)
+    source.all_files = files("zone")
+    return source
+
+
+def hostile_values(render_hostile):
+    """Records no policy file can hold (rendered by render_hostile from hand-built domains)."""
+
+    def produce(fmt, origin):
+        proc = run([render_hostile, fmt] + (["--origin"] if origin else []))
+        if proc.returncode != 0:
+            raise Failure(f"render_hostile {fmt} failed: {proc.stderr.decode()}")
+        return proc.stdout
+
+    def expected(fmt):
+        proc = run([render_hostile, "--expected", fmt])
+        records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        return [(r["name"], r["ttl"], r["flags"], r["tag"], bytes.fromhex(r["value_hex"]))
+                for r in records]
+
+    return Source("hostile values", produce, expected)
 
 
 def compare(what, actual, expected):
+    actual = [(*r[:4], bytes(r[4])) for r in actual]
     if sorted(actual) != sorted(expected):
         missing = [r for r in expected if r not in actual]
         unexpected = [r for r in actual if r not in expected]
         raise Failure(f"{what}: records differ from the policy\n  missing: {missing}\n"
                       f"  unexpected: {unexpected}")
-    print(f"ok   {what}: {len(actual)} records match the policy")
+    print(f"ok   {what}: {len(actual)} records match")
 
 
 def parse_rdata(rdata):
@@ -182,18 +227,18 @@ def records_from_presentation(text, origin=ORIGIN):
     return records
 
 
-def zone_variants(caapol, tests_dir):
+def zone_variants(source):
     for fmt in ("zone", "rfc3597"):
-        for origin_args in ([], ["--origin", "example.com"]):
-            label = f"--format {fmt}" + (" --origin example.com" if origin_args else "")
-            yield label, WRAPPER + generate(caapol, tests_dir, "--format", fmt,
-                                            *origin_args).decode()
+        for origin in (False, True):
+            label = f"{source.label}, --format {fmt}" + (" --origin example.com" if origin else "")
+            yield label, fmt, WRAPPER + source.produce(fmt, origin).decode("ascii")
 
 
-def check_zone_tool(tool, caapol, tests_dir, expected, tmp):
+def check_zone_tool(tool, source, tmp):
     zone_file = os.path.join(tmp, "example.com.zone")
-    for label, zone in zone_variants(caapol, tests_dir):
-        with open(zone_file, "w", encoding="utf-8") as f:
+    for label, fmt, zone in zone_variants(source):
+        expected = source.expected(fmt)
+        with open(zone_file, "w", encoding="ascii") as f:
             f.write(zone)
         if tool == "nsd-checkzone":
             proc = run(["nsd-checkzone", "-p", "example.com", zone_file])
@@ -210,7 +255,7 @@ def check_zone_tool(tool, caapol, tests_dir, expected, tmp):
         if tool == "kzonecheck":
             print(f"ok   {tool} accepts {label}")
             # Negative control: the same zone with one broken CAA line must be refused.
-            with open(zone_file, "a", encoding="utf-8") as f:
+            with open(zone_file, "a", encoding="ascii") as f:
                 f.write('broken 3600 IN CAA 256 issue "x"\n')
             if run(["kzonecheck", "-o", "example.com", zone_file]).returncode == 0:
                 raise Failure("kzonecheck accepted a CAA record with flags 256")
@@ -233,9 +278,9 @@ def unescape_tinydns(text):
     return bytes(out)
 
 
-def check_tinydns(caapol, tests_dir, expected, tmp):
-    data = ".example.com:192.0.2.1:a:300\n" + generate(caapol, tests_dir, "--format",
-                                                       "tinydns").decode()
+def check_tinydns(source, tmp):
+    expected = source.expected("tinydns")
+    data = ".example.com:192.0.2.1:a:300\n" + source.produce("tinydns", False).decode("ascii")
     with open(os.path.join(tmp, "data"), "w", encoding="ascii") as f:
         f.write(data)
     proc = run(["tinydns-data"], cwd=tmp)
@@ -255,7 +300,7 @@ def check_tinydns(caapol, tests_dir, expected, tmp):
                 actual.append((m.group(1).lower() + ".", int(m.group(2)), flags, tag, value))
             elif line.startswith("answer:"):
                 raise Failure(f"unexpected answer line: {line}")
-    compare("tinydns-data + tinydns-get", actual, expected)
+    compare(f"{source.label}: tinydns-data + tinydns-get", actual, expected)
 
 
 # ---- nsupdate against a stub server ----
@@ -346,14 +391,15 @@ def start_stub(state):
     return port, (udp, tcp)
 
 
-def check_nsupdate(caapol, tests_dir, expected, tmp):
+def check_nsupdate(source, tmp):
+    expected = source.expected("nsupdate")
     all_names = sorted({r[0] for r in expected} | {"www.example.com."})
-    for origin_args in (["--origin", "example.com"], []):
-        label = "nsupdate" + (" --origin example.com" if origin_args else "")
+    for origin in (True, False):
+        label = f"{source.label}: nsupdate" + (" --origin example.com" if origin else "")
         state = StubState()
         port, servers = start_stub(state)
         try:
-            script = generate(caapol, tests_dir, "--format", "nsupdate", *origin_args).decode()
+            script = source.produce("nsupdate", origin).decode("ascii")
             proc = run(["nsupdate", "-t", "10"],
                        input=f"server 127.0.0.1 {port}\n{script}".encode())
         finally:
@@ -364,7 +410,7 @@ def check_nsupdate(caapol, tests_dir, expected, tmp):
             raise Failure(f"{label}: nsupdate failed (exit {proc.returncode}):\n"
                           f"{proc.stdout.decode()}{proc.stderr.decode()}\n{script}")
         messages = state.updates
-        wanted = 1 if origin_args else len(all_names)
+        wanted = 1 if origin else len(all_names)
         if len(messages) != wanted:
             raise Failure(f"{label}: {len(messages)} UPDATE messages, expected {wanted}")
         actual, deleted = [], []
@@ -396,8 +442,9 @@ def check_nsupdate(caapol, tests_dir, expected, tmp):
 
 # ---- structured formats ----
 
-def check_json(caapol, tests_dir, expected, tmp):
-    document = json.loads(generate(caapol, tests_dir, "--format", "json"))
+def check_json(source, tmp):
+    expected = source.expected("json")
+    document = json.loads(source.produce("json", False))
     if set(document) != {"version", "records"} or document["version"] != 1:
         raise Failure(f"unexpected top level: {list(document)}")
     actual = []
@@ -405,18 +452,43 @@ def check_json(caapol, tests_dir, expected, tmp):
         if set(r) != {"name", "ttl", "flags", "tag", "value"}:
             raise Failure(f"unexpected keys {list(r)}")
         actual.append((r["name"], r["ttl"], r["flags"], r["tag"], r["value"].encode()))
-    compare("json", actual, expected)
-    if actual != expected:
+    compare(f"{source.label}: json", actual, expected)
+    # Domains in DNS canonical order (RFC 4034 6.1), each domain's records in policy order.
+    in_order = sorted(expected, key=lambda r: list(reversed(r[0].rstrip(".").split("."))))
+    if actual != in_order:
         raise Failure("json records are not in the policy's order")
 
 
-def check_octodns(caapol, tests_dir, expected, tmp):
+def check_octodns(source, tmp):
+    expected = source.expected("octodns")
     try:
         import yaml
     except ImportError:
         print("skip: PyYAML (python3-yaml) is not installed")
         sys.exit(SKIP)
-    text = generate(caapol, tests_dir, "--format", "octodns", "--origin", "example.com")
+    text = source.produce("octodns", True)
+    # octoDNS's YAML loader (enforce_order, on by default) refuses mapping keys that are not
+    # in natsort order: check every mapping the way it does.
+    try:
+        import natsort
+        natural_key = natsort.natsort_keygen()
+    except ImportError:
+        def natural_key(key):
+            parts = re.split(r"(\d+)", key)
+            return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+    def check_order(node):
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value]
+            if keys != sorted(keys, key=natural_key):
+                raise Failure(f"keys out of octoDNS's order: {keys}")
+            for _, value in node.value:
+                check_order(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                check_order(item)
+
+    check_order(yaml.compose(text))
     zone = yaml.safe_load(text)
     actual = []
     for key, record in zone.items():
@@ -426,7 +498,7 @@ def check_octodns(caapol, tests_dir, expected, tmp):
         for value in record["values"]:
             actual.append((name, record["ttl"], value["flags"], value["tag"],
                            value["value"].encode()))
-    compare("octodns (PyYAML)", actual, expected)
+    compare(f"{source.label}: octodns (PyYAML)", actual, expected)
 
 
 NODE_HARNESS = r"""
@@ -444,18 +516,24 @@ process.stdout.write(JSON.stringify(context.CAA_RECORDS));
 """
 
 
-def check_dnscontrol(caapol, tests_dir, expected, tmp):
+def check_dnscontrol(source, tmp):
+    expected = source.expected("dnscontrol")
     node = shutil.which("node") or shutil.which("nodejs")
     if not node:
         print("skip: node (nodejs) is not installed")
         sys.exit(SKIP)
     script = os.path.join(tmp, "caa.js")
     with open(script, "wb") as f:
-        f.write(generate(caapol, tests_dir, "--format", "dnscontrol", "--origin", "example.com"))
+        f.write(source.produce("dnscontrol", True))
     harness = os.path.join(tmp, "harness.js")
     with open(harness, "w", encoding="utf-8") as f:
         f.write(NODE_HARNESS)
     proc = run([node, harness, script])
+    if hasattr(source, "all_files"):
+        refused = run([sys.argv[1], "generate", "--format", "dnscontrol", "--origin",
+                       "example.com", *source.all_files])
+        if refused.returncode != 2 or b"DNSControl refuses CAA tag" not in refused.stderr:
+            raise Failure("dnscontrol output was written for property tags DNSControl refuses")
     if proc.returncode != 0:
         raise Failure(f"node could not run the output: {proc.stderr.decode()}")
     actual = []
@@ -470,47 +548,48 @@ def check_dnscontrol(caapol, tests_dir, expected, tmp):
             else:
                 raise Failure(f"unexpected modifier {modifier}")
         actual.append((name, ttl, flags, record["tag"], record["value"].encode()))
-    compare("dnscontrol (node)", actual, expected)
+    compare(f"{source.label}: dnscontrol (node)", actual, expected)
 
 
-def check_dnsmasq(caapol, tests_dir, expected, tmp):
-    text = generate(caapol, tests_dir, "--format", "dnsmasq").decode("ascii")
+def check_dnsmasq(source, tmp):
+    expected = source.expected("dnsmasq")
+    text = source.produce("dnsmasq", False).decode("ascii")
     actual, ttl_of = [], {r[0]: r[1] for r in expected}
     for line in text.splitlines():
         if line.startswith("#"):
             continue
-        m = re.fullmatch(r"dns-rr=([a-z0-9.-]+),257,((?:[0-9a-f]{2}:)*[0-9a-f]{2})", line)
+        m = re.fullmatch(r"dns-rr=([a-z0-9._-]+),257,((?:[0-9a-f]{2}:)*[0-9a-f]{2})", line)
         if not m:
             raise Failure(f"not a dns-rr line: {line}")
         name = m.group(1) + "."
         # dns-rr has no TTL; take the policy's so that the rest is compared.
         actual.append((name, ttl_of.get(name), *parse_rdata(bytes.fromhex(
             m.group(2).replace(":", "")))))
-    compare("dnsmasq dns-rr lines", actual, expected)
+    compare(f"{source.label}: dnsmasq dns-rr lines", actual, expected)
 
 
 def main():
-    caapol, tests_dir, check = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+    caapol, tests_dir = os.path.abspath(sys.argv[1]), sys.argv[2]
+    render_hostile, check = os.path.abspath(sys.argv[3]), sys.argv[4]
     tools = {"nsd-checkzone": "nsd-checkzone", "named-checkzone": "named-checkzone",
              "ldns-read-zone": "ldns-read-zone", "kzonecheck": "kzonecheck",
              "tinydns": "tinydns-data", "nsupdate": "nsupdate"}
-    if check in tools and not shutil.which(tools[check]) and not os.path.exists(
-            "/usr/sbin/" + tools[check]):
+    os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin"
+    if check in tools and not shutil.which(tools[check]):
         print(f"FAIL: {tools[check]} is not installed (scripts/install-deps installs it)")
         sys.exit(1)
-    os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-    expected = load_expected(tests_dir)
-    with tempfile.TemporaryDirectory(prefix="caapol-tools-") as tmp:
-        try:
-            if check in ("nsd-checkzone", "named-checkzone", "ldns-read-zone", "kzonecheck"):
-                check_zone_tool(check, caapol, tests_dir, expected, tmp)
-            else:
-                {"tinydns": check_tinydns, "nsupdate": check_nsupdate, "json": check_json,
-                 "octodns": check_octodns, "dnscontrol": check_dnscontrol,
-                 "dnsmasq": check_dnsmasq}[check](caapol, tests_dir, expected, tmp)
-        except Failure as e:
-            print(f"FAIL {check}: {e}")
-            sys.exit(1)
+    checks = {"tinydns": check_tinydns, "nsupdate": check_nsupdate, "json": check_json,
+              "octodns": check_octodns, "dnscontrol": check_dnscontrol,
+              "dnsmasq": check_dnsmasq}
+    for name in ("nsd-checkzone", "named-checkzone", "ldns-read-zone", "kzonecheck"):
+        checks[name] = lambda source, tmp, tool=name: check_zone_tool(tool, source, tmp)
+    for source in (rich_policy(caapol, tests_dir), hostile_values(render_hostile)):
+        with tempfile.TemporaryDirectory(prefix="caapol-tools-") as tmp:
+            try:
+                checks[check](source, tmp)
+            except Failure as e:
+                print(f"FAIL {check} ({source.label}): {e}")
+                sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+// Expected (the policy) versus actual (a climb over live DNS): the per-name result verify
+// reports. Pure data in, data out: no DNS, no printing.
+#pragma once
+
+#include "caapol/caa/record.hpp"
+#include "caapol/climb/climb.hpp"
+#include "caapol/policy/policy.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace caapol::diff {
+
+enum class Status { ok, drift, error };
+const char* status_name(Status status);
+
+// One authoritative server's view of a name (verify --authoritative).
+struct ServerView {
+    std::string server;                  // "192.0.2.1@53"
+    std::string zone;                    // the zone of the name, found through the resolver
+    std::optional<std::uint32_t> serial; // the server's SOA serial of `zone`
+    std::string serial_error;            // why there is no serial
+    climb::Result result;
+    Status status = Status::error;
+    caa::SetDifference difference;
+};
+
+struct NameResult {
+    std::string name;
+    Status status = Status::error;
+    // The policy domain the expectation comes from; empty when the policy has none for this
+    // name, and then the expectation is "no CAA records": issuance unrestricted.
+    std::string expected_from;
+    std::vector<caa::Record> expected;
+    std::uint32_t expected_ttl = 0;
+    // Live (in authoritative mode: the first server's, or the first that differs).
+    std::vector<climb::SourcedRecord> actual;
+    std::string relevant_name;     // where the climb found the set (before aliases)
+    std::string found_at;          // owner of the records after aliases
+    std::vector<std::string> path; // every name looked up, in order
+    caa::SetDifference difference;
+    std::vector<std::string> notes;  // TTL differences, own RRset of an inherit domain, ...
+    std::string error;               // status == error: why (server and reason)
+    std::vector<ServerView> servers; // authoritative mode
+    bool servers_disagree = false;
+};
+
+// Compares one climb with the policy. `ttl_notes`: TTL differences are reported as notes
+// (authoritative answers only; resolvers count TTLs down).
+NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes);
+
+// Authoritative mode: one view per server (their `result` filled in); each is compared, and
+// the name is error if any lookup failed, else drift if any server differs from the policy.
+// Servers whose sets differ from each other are noted even when one matches.
+NameResult compare_servers(const policy::Policy& policy, const std::string& name,
+                           std::vector<ServerView> views);
+
+// Policy domains whose records would make live DNS match for the drifted `results`: the
+// expected domain itself, and an inherit (delete-only) entry for a name between the checked
+// name and the expected domain that holds an RRset of its own. Sorted, without duplicates.
+std::vector<policy::Domain> fixes(const policy::Policy& policy,
+                                  const std::vector<NameResult>& results);
+
+} // namespace caapol::diff

@@ -1,0 +1,147 @@
+#include "caapol/climb/zone_source.hpp"
+
+#include "caapol/core/dns_name.hpp"
+
+namespace caapol::climb {
+
+namespace {
+
+std::string where(const zone::ZoneSet& zones, const zone::Site& site) {
+    return format_location(zones.location(site));
+}
+
+Answer records_at(const zone::ZoneSet& zones, const zone::Zone& z, const zone::NameInfo& info) {
+    Answer answer;
+    answer.kind = AnswerKind::records;
+    for (std::uint32_t index = info.caa_first; index != zone::no_entry; index = z.caa[index].next) {
+        const zone::CaaEntry& entry = z.caa[index];
+        answer.records.push_back(
+            SourcedRecord{entry.record(), entry.ttl, zones.location(entry.site)});
+    }
+    return answer;
+}
+
+} // namespace
+
+Answer ZoneSource::lookup(const std::string& name) {
+    Answer answer;
+    const zone::Zone* z = zones_.zone_for(name);
+    if (z == nullptr) {
+        answer.kind = AnswerKind::failure;
+        answer.server = "zone files";
+        answer.reason = dns_name::absolute(name) + " is outside every loaded zone";
+        return answer;
+    }
+    const std::string server = zones_.location(zone::Site{z->first_record.file, 0, 0}).file;
+
+    // Walk down from the apex: a cut sends the query elsewhere, a DNAME above the name
+    // rewrites it.
+    if (z->has_cuts() || z->has_dnames()) {
+        std::vector<std::size_t> starts; // where each ancestor below the apex starts in `name`
+        for (std::size_t pos = 0; pos < name.size();) {
+            std::string_view suffix(name.data() + pos, name.size() - pos);
+            if (suffix.size() <= z->origin.size()) {
+                break;
+            }
+            starts.push_back(pos);
+            std::size_t dot = name.find('.', pos);
+            if (dot == std::string::npos) {
+                break;
+            }
+            pos = dot + 1;
+        }
+        auto dname_alias = [&](const zone::NameInfo& info, std::size_t prefix_length) {
+            // The labels left of the DNAME owner keep their place in front of the target.
+            std::string prefix = name.substr(0, prefix_length);
+            const zone::Alias& dname = z->aliases[static_cast<std::size_t>(info.dname)];
+            Answer alias;
+            alias.kind = AnswerKind::alias;
+            alias.target = dname.target.empty() ? prefix : prefix + "." + dname.target;
+            alias.server = server;
+            alias.reason = "DNAME " + dns_name::absolute(info.name) + " -> " +
+                           dns_name::absolute(dname.target) + " at " + where(zones_, dname.site);
+            if (alias.target.size() > 253) {
+                alias.kind = AnswerKind::failure;
+                alias.reason = "the DNAME at " + dns_name::absolute(info.name) +
+                               " makes the name longer than 255 octets";
+            }
+            return alias;
+        };
+        if (name != z->origin) {
+            if (const auto* apex = z->find(z->origin); apex != nullptr && apex->dname >= 0) {
+                return dname_alias(*apex, z->origin.empty() ? name.size()
+                                                            : name.size() - z->origin.size() - 1);
+            }
+        }
+        for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+            std::string_view ancestor(name.data() + *it, name.size() - *it);
+            const zone::NameInfo* info = z->find(ancestor);
+            if (info == nullptr) {
+                continue;
+            }
+            if (info->has_ns) {
+                answer.kind = AnswerKind::failure;
+                answer.server = server;
+                answer.reason = dns_name::absolute(name) + " is at or below the delegation to " +
+                                dns_name::absolute(info->name) + " (" +
+                                where(zones_, info->ns_site) + "), whose zone is not loaded";
+                return answer;
+            }
+            if (info->dname >= 0 && *it != 0) {
+                return dname_alias(*info, *it - 1);
+            }
+        }
+    }
+
+    const zone::NameInfo* info = z->find(name);
+    if (info != nullptr && info->cname >= 0) {
+        const zone::Alias& cname = z->aliases[static_cast<std::size_t>(info->cname)];
+        answer.kind = AnswerKind::alias;
+        answer.target = cname.target;
+        answer.server = server;
+        answer.reason = "CNAME at " + where(zones_, cname.site);
+        return answer;
+    }
+    if (info != nullptr && info->has_caa()) {
+        answer = records_at(zones_, *z, *info);
+        answer.server = server;
+        return answer;
+    }
+    answer.server = server;
+    if (z->exists(name)) {
+        answer.kind = AnswerKind::empty;
+        return answer;
+    }
+    if (z->has_wildcards()) {
+        // RFC 4592: the closest encloser's "*" child answers for names that do not exist.
+        std::string encloser = dns_name::parent(name);
+        while (!z->exists(encloser)) {
+            encloser = dns_name::parent(encloser);
+        }
+        std::string wildcard = encloser.empty() ? "*" : "*." + encloser;
+        if (z->exists(wildcard)) {
+            const zone::NameInfo* w = z->find(wildcard);
+            if (w != nullptr && w->cname >= 0) {
+                const zone::Alias& cname = z->aliases[static_cast<std::size_t>(w->cname)];
+                answer.kind = AnswerKind::alias;
+                answer.target = cname.target;
+                answer.reason = "CNAME synthesized from " + dns_name::absolute(wildcard) + " at " +
+                                where(zones_, cname.site);
+                return answer;
+            }
+            if (w != nullptr && w->has_caa()) {
+                answer = records_at(zones_, *z, *w);
+                answer.server = server;
+                answer.reason = "synthesized from " + dns_name::absolute(wildcard);
+                return answer;
+            }
+            answer.kind = AnswerKind::empty;
+            answer.reason = "synthesized from " + dns_name::absolute(wildcard);
+            return answer;
+        }
+    }
+    answer.kind = AnswerKind::nxdomain;
+    return answer;
+}
+
+} // namespace caapol::climb

@@ -1,0 +1,211 @@
+#include "caapol/diff/diff.hpp"
+
+#include "caapol/core/dns_name.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace caapol::diff {
+
+const char* status_name(Status status) {
+    switch (status) {
+    case Status::ok:
+        return "ok";
+    case Status::drift:
+        return "drift";
+    case Status::error:
+        return "error";
+    }
+    return "error";
+}
+
+namespace {
+
+std::vector<caa::Record> plain(const std::vector<climb::SourcedRecord>& records) {
+    std::vector<caa::Record> out;
+    out.reserve(records.size());
+    for (const auto& r : records) {
+        out.push_back(r.record);
+    }
+    return out;
+}
+
+std::string set_key(const std::vector<caa::Record>& records) {
+    std::vector<std::string> keys;
+    for (const auto& r : records) {
+        keys.push_back(caa::canonical_key(r));
+    }
+    std::sort(keys.begin(), keys.end());
+    std::string out;
+    for (const auto& k : keys) {
+        out += k;
+        out.push_back('\n');
+    }
+    return out;
+}
+
+void fill_expectation(const policy::Policy& policy, const std::string& name, NameResult& out) {
+    out.name = name;
+    if (const policy::Domain* domain = policy.expected_for(name)) {
+        out.expected_from = domain->name;
+        out.expected = domain->record_set();
+        out.expected_ttl = domain->ttl;
+    }
+}
+
+} // namespace
+
+NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes) {
+    NameResult out;
+    fill_expectation(policy, actual.name, out);
+    for (const auto& step : actual.path) {
+        out.path.push_back(step.name);
+    }
+    if (actual.outcome == climb::Outcome::failure) {
+        out.status = Status::error;
+        out.error = actual.reason;
+        return out;
+    }
+    out.actual = actual.records;
+    out.relevant_name = actual.relevant_name;
+    out.found_at = actual.found_at;
+    out.difference = caa::compare_sets(out.expected, plain(actual.records));
+    out.status = out.difference.empty() ? Status::ok : Status::drift;
+
+    // An inherit domain must own no CAA RRset, even one equal to what it would inherit.
+    const policy::Domain* own = policy.find(actual.name);
+    if (own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
+        actual.relevant_name == actual.name) {
+        out.status = Status::drift;
+        out.notes.push_back("the policy says inherit = true, but " + actual.name +
+                            " has a CAA RRset of its own");
+    }
+    if (ttl_notes && !out.expected_from.empty()) {
+        std::map<std::uint32_t, int> seen;
+        for (const auto& r : actual.records) {
+            if (r.ttl != out.expected_ttl && seen[r.ttl]++ == 0) {
+                out.notes.push_back("TTL " + std::to_string(r.ttl) + " at " + actual.found_at +
+                                    ", the policy says " + std::to_string(out.expected_ttl));
+            }
+        }
+    }
+    return out;
+}
+
+NameResult compare_servers(const policy::Policy& policy, const std::string& name,
+                           std::vector<ServerView> views) {
+    NameResult out;
+    fill_expectation(policy, dns_name::normalize(name), out);
+    if (views.empty()) {
+        out.status = Status::error;
+        out.error = "no authoritative server found for " + out.name;
+        return out;
+    }
+    bool any_error = false;
+    bool any_drift = false;
+    const NameResult* shown = nullptr;
+    std::vector<NameResult> per_server;
+    per_server.reserve(views.size());
+    for (auto& view : views) {
+        NameResult one = compare(policy, view.result, true);
+        view.status = one.status;
+        view.difference = one.difference;
+        any_error = any_error || one.status == Status::error;
+        any_drift = any_drift || one.status == Status::drift;
+        per_server.push_back(std::move(one));
+    }
+    for (const auto& one : per_server) {
+        if (shown == nullptr || (shown->status == Status::ok && one.status != Status::ok)) {
+            shown = &one;
+        }
+    }
+    out.actual = shown->actual;
+    out.relevant_name = shown->relevant_name;
+    out.found_at = shown->found_at;
+    out.path = shown->path;
+    out.difference = shown->difference;
+    for (std::size_t i = 0; i < per_server.size(); ++i) {
+        for (const auto& note : per_server[i].notes) {
+            out.notes.push_back(views[i].server + ": " + note);
+        }
+        if (per_server[i].status == Status::error) {
+            if (!out.error.empty()) {
+                out.error += "; ";
+            }
+            out.error += per_server[i].error;
+        }
+    }
+    // Servers that answered but disagree with each other.
+    std::string first_key;
+    bool have_first = false;
+    for (const auto& view : views) {
+        if (view.result.outcome == climb::Outcome::failure) {
+            continue;
+        }
+        std::string key = set_key(plain(view.result.records));
+        if (!have_first) {
+            first_key = key;
+            have_first = true;
+        } else if (key != first_key) {
+            out.servers_disagree = true;
+        }
+    }
+    if (out.servers_disagree) {
+        out.notes.push_back("the authoritative servers disagree with each other (see the "
+                            "serials: a secondary may be stale)");
+    }
+    out.status = any_error ? Status::error : any_drift ? Status::drift : Status::ok;
+    out.servers = std::move(views);
+    return out;
+}
+
+std::vector<policy::Domain> fixes(const policy::Policy& policy,
+                                  const std::vector<NameResult>& results) {
+    std::map<std::string, policy::Domain> by_name;
+    for (const auto& result : results) {
+        if (result.status != Status::drift) {
+            continue;
+        }
+        std::vector<std::string> owners;
+        if (!result.relevant_name.empty()) {
+            owners.push_back(result.relevant_name);
+        }
+        for (const auto& view : result.servers) {
+            if (view.status == Status::drift && !view.result.relevant_name.empty()) {
+                owners.push_back(view.result.relevant_name);
+            }
+        }
+        if (!result.expected_from.empty()) {
+            if (const policy::Domain* domain = policy.find(result.expected_from)) {
+                by_name[domain->name] = *domain;
+            }
+        }
+        // A set found below the expected domain (or anywhere, without an expectation) is
+        // one the policy does not want: delete it.
+        for (const auto& owner : owners) {
+            if (owner == result.expected_from) {
+                continue;
+            }
+            if (!result.expected_from.empty() &&
+                !dns_name::is_at_or_below(owner, result.expected_from)) {
+                continue; // found above the expected domain: adding the expected set fixes it
+            }
+            if (by_name.count(owner) == 0) {
+                policy::Domain remove;
+                remove.name = owner;
+                remove.inherit = true;
+                by_name[owner] = remove;
+            }
+        }
+    }
+    std::vector<policy::Domain> out;
+    for (auto& entry : by_name) {
+        out.push_back(std::move(entry.second));
+    }
+    std::sort(out.begin(), out.end(), [](const policy::Domain& a, const policy::Domain& b) {
+        return dns_name::canonical_compare(a.name, b.name) < 0;
+    });
+    return out;
+}
+
+} // namespace caapol::diff

@@ -1,0 +1,253 @@
+// RFC 8659/8657/9495 and CA/B rules on each CAA record, then on each name's RRset.
+#include "caapol/caa/ca_table.hpp"
+#include "caapol/caa/issue_value.hpp"
+#include "caapol/caa/validate.hpp"
+#include "caapol/core/dns_name.hpp"
+#include "caapol/core/text.hpp"
+#include "caapol/lint/lint.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace caapol::lint {
+
+namespace {
+
+std::string quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
+class RecordChecker {
+public:
+    RecordChecker(const zone::ZoneSet& zones, Diagnostics& diagnostics)
+        : zones_(zones), diagnostics_(diagnostics) {}
+
+    void check_zone(const zone::Zone& z) {
+        for (const auto& info : z.names) {
+            if (info.has_caa()) {
+                check_name(z, info);
+            }
+        }
+    }
+
+private:
+    void report(const char* rule, const zone::Site& site, std::string message) {
+        const Rule* r = find_rule(rule);
+        diagnostics_.add(r != nullptr ? r->severity : Severity::error, rule, zones_.location(site),
+                         std::move(message));
+    }
+
+    // Checks one record; returns whether it restricts issuance (issue/issuewild, or a
+    // critical tag no CA understands).
+    void check_record(const zone::CaaEntry& entry) {
+        const zone::Site& site = entry.site;
+        const std::string_view tag = entry.tag;
+        if ((entry.flags & 0x7f) != 0) {
+            report("flag-reserved-bits", site,
+                   "flags " + std::to_string(entry.flags) +
+                       " set reserved bits: use 0, or 128 for critical (some CAs treat flag 1 "
+                       "as critical)");
+        }
+        if (!caa::is_valid_tag(tag)) {
+            report("tag-syntax", site,
+                   "the tag " + quoted(text::escape_for_terminal(tag)) +
+                       " holds characters other than letters and digits");
+            return;
+        }
+        if (!text::is_lower(tag)) {
+            report("tag-case", site,
+                   "the tag " + quoted(tag) + " is not lower case (write " +
+                       quoted(text::to_lower(tag)) + "; NSD and Unbound refuse upper case)");
+        }
+        if (caa::is_reserved_tag(tag)) {
+            report("reserved-tag", site,
+                   "the tag " + quoted(tag) + " is reserved by RFC 8659 and must not be used");
+            return;
+        }
+        if (!caa::is_known_tag(tag)) {
+            std::string hint;
+            if (auto close = text::did_you_mean(tag, caa::known_tags())) {
+                hint = " (did you mean " + quoted(*close) + "?)";
+            }
+            if ((entry.flags & caa::flag_critical) != 0) {
+                report("critical-unknown-tag", site,
+                       "the unknown tag " + quoted(tag) +
+                           " has the critical flag: no CA may issue for this name" + hint);
+            } else {
+                report("unknown-tag", site,
+                       "the tag " + quoted(tag) + " is not a known CAA property" + hint);
+            }
+            return;
+        }
+        if (caa::is_issue_type(tag)) {
+            check_issue_value(entry);
+        } else if (text::iequals(tag, "iodef")) {
+            if (std::string problem = caa::check_iodef_url(entry.value); !problem.empty()) {
+                report("iodef-url", site, problem);
+            }
+        } else if (text::iequals(tag, "contactemail")) {
+            if (std::string problem = caa::check_contact_email(entry.value); !problem.empty()) {
+                report("contactemail-syntax", site, problem);
+            }
+        } else if (text::iequals(tag, "contactphone")) {
+            if (std::string problem = caa::check_contact_phone(entry.value); !problem.empty()) {
+                report("contactphone-syntax", site, problem);
+            }
+        }
+    }
+
+    void check_issue_value(const zone::CaaEntry& entry) {
+        const zone::Site& site = entry.site;
+        auto parsed = caa::parse_issue_value(entry.value);
+        if (!parsed.value) {
+            const char* rule =
+                parsed.error.rule == "parameter-syntax" ? "parameter-syntax" : "issuer-syntax";
+            report(rule, site,
+                   parsed.error.message + " (in " + quoted(text::escape_for_terminal(entry.value)) +
+                       "; such a record authorises no CA)");
+            return;
+        }
+        const caa::IssueValue& value = *parsed.value;
+        if (!value.issuer.empty()) {
+            if (!text::is_lower(value.issuer)) {
+                report("issuer-case", site,
+                       "the issuer " + quoted(value.issuer) + " is not lower case (write " +
+                           quoted(caa::normalize_issuer(value.issuer)) +
+                           "; Let's Encrypt compares byte for byte)");
+            }
+            if (caa::find_ca(value.issuer) == nullptr) {
+                std::string message =
+                    "the issuer " + quoted(value.issuer) + " is not a known CA identifier";
+                if (auto close = caa::nearest_issuer(value.issuer)) {
+                    message += " (did you mean " + quoted(*close) + "?)";
+                }
+                report("unknown-issuer", site, message);
+            }
+        }
+        std::vector<std::string> seen;
+        for (const auto& parameter : value.parameters) {
+            if (!text::is_lower(parameter.key)) {
+                report("parameter-case", site,
+                       "the parameter " + quoted(parameter.key) +
+                           " is not lower case (Let's Encrypt ignores it; write " +
+                           quoted(text::to_lower(parameter.key)) + ")");
+            }
+            std::string key = text::to_lower(parameter.key);
+            if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+                report("duplicate-parameter", site,
+                       "the parameter " + quoted(key) + " appears twice in one record");
+            }
+            seen.push_back(key);
+            if (key == "accounturi") {
+                if (std::string problem = caa::check_account_uri(parameter.value);
+                    !problem.empty()) {
+                    report("accounturi-syntax", site, problem);
+                }
+            } else if (key == "validationmethods") {
+                for (auto label : text::split(parameter.value, ',')) {
+                    if (!caa::is_known_validation_method(label)) {
+                        report("unknown-validation-method", site,
+                               "the validation method " + quoted(text::escape_for_terminal(label)) +
+                                   " is not in the ACME registry (http-01, dns-01, tls-alpn-01, "
+                                   "dns-account-01) and has no ca- prefix");
+                    }
+                }
+            }
+        }
+    }
+
+    void check_name(const zone::Zone& z, const zone::NameInfo& info) {
+        std::vector<const zone::CaaEntry*> set;
+        for (std::uint32_t i = info.caa_first; i != zone::no_entry; i = z.caa[i].next) {
+            set.push_back(&z.caa[i]);
+        }
+        const zone::Site& first = set.front()->site;
+        const std::string owner = dns_name::absolute(info.name);
+        if (info.cname >= 0) {
+            report("cname-conflict", first,
+                   owner + " has a CNAME (" +
+                       format_location(
+                           zones_.location(z.aliases[static_cast<std::size_t>(info.cname)].site)) +
+                       ") and CAA records: a CNAME allows no other data, and CAs follow the CNAME");
+        }
+        if (info.name.size() >= 2 && info.name[0] == '*' && info.name[1] == '.') {
+            report("wildcard-owner", first,
+                   "CAA at the wildcard " + owner +
+                       " applies only to names synthesized from it; for *." +
+                       std::string(info.name.substr(2)) + " certificates CAs look at " +
+                       dns_name::absolute(info.name.substr(2)));
+        }
+
+        bool has_issue = false;
+        bool has_issuewild = false;
+        bool restricts = false;
+        std::unordered_map<std::string, const zone::CaaEntry*> seen;
+        for (const zone::CaaEntry* entry : set) {
+            check_record(*entry);
+            caa::Record record = entry->record();
+            bool issue = text::iequals(record.tag, "issue");
+            bool issuewild = text::iequals(record.tag, "issuewild");
+            has_issue = has_issue || issue;
+            has_issuewild = has_issuewild || issuewild;
+            if (issue || issuewild ||
+                (caa::is_critical(record) && caa::is_valid_tag(record.tag) &&
+                 !caa::is_known_tag(record.tag))) {
+                restricts = true;
+            }
+            auto [it, inserted] = seen.emplace(caa::canonical_key(record), entry);
+            if (!inserted) {
+                report("duplicate-record", entry->site,
+                       "this record repeats the one at " +
+                           format_location(zones_.location(it->second->site)));
+            }
+        }
+        if (has_issuewild && !has_issue) {
+            report("issuewild-without-issue", first,
+                   owner + " has issuewild but no issue records: any CA may issue non-wildcard "
+                           "certificates (add issue records; 0 issue \";\" allows none)");
+        }
+        if (!restricts) {
+            report("no-restriction", first,
+                   "the CAA set of " + owner +
+                       " has no issue or issuewild record: it restricts no CA");
+        }
+        // ";" beside other records of the same issue tag: it authorises nobody, they still do.
+        for (const char* tag : {"issue", "issuewild"}) {
+            std::size_t others = 0;
+            std::vector<const zone::CaaEntry*> empties;
+            for (const zone::CaaEntry* entry : set) {
+                if (!text::iequals(entry->tag, tag)) {
+                    continue;
+                }
+                auto parsed = caa::parse_issue_value(entry->value);
+                if (parsed.value && parsed.value->issuer.empty()) {
+                    empties.push_back(entry);
+                } else {
+                    ++others;
+                }
+            }
+            if (others > 0) {
+                for (const zone::CaaEntry* entry : empties) {
+                    report("empty-issuer-with-others", entry->site,
+                           std::string("this ") + tag +
+                               " \";\" record authorises no CA, but the other " + tag +
+                               " records of " + owner + " still authorise theirs");
+                }
+            }
+        }
+    }
+
+    const zone::ZoneSet& zones_;
+    Diagnostics& diagnostics_;
+};
+
+} // namespace
+
+void check_records(const zone::ZoneSet& zones, Diagnostics& diagnostics) {
+    RecordChecker checker(zones, diagnostics);
+    for (const auto& z : zones.zones) {
+        checker.check_zone(z);
+    }
+}
+
+} // namespace caapol::lint

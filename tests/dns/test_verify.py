@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""caapol verify against real NSD and Unbound on loopback.
+Usage: test_verify.py CAAPOL DATA_DIR"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+CAAPOL = DATA = None
+SERVERS = None
+RESOLVER = None
+
+
+def data(name):
+    return os.path.join(DATA, "dns", name)
+
+
+def setUpModule():
+    global SERVERS, RESOLVER
+    SERVERS = harness.DnsServers().__enter__()
+    try:
+        nsd = SERVERS.start_nsd({"example.test": data("example.test.zone"),
+                                 "other.test": data("other.test.zone"),
+                                 "child.example.test": data("child.example.test.zone")})
+        dead = harness.free_port()
+        RESOLVER = SERVERS.start_unbound({
+            "example.test": [nsd.endpoint], "other.test": [nsd.endpoint],
+            "child.example.test": [nsd.endpoint], "broken.example.test": [f"127.0.0.1@{dead}"]})
+    except BaseException:
+        SERVERS.__exit__(None, None, None)
+        raise
+
+
+def tearDownModule():
+    SERVERS.__exit__(None, None, None)
+
+
+def verify(*args, resolver=None, env=None):
+    command = [CAAPOL, "verify", "--resolver", resolver or RESOLVER, "--retries", "1"]
+    command += [] if "--timeout" in args else ["--timeout", "3"]
+    command += list(args)
+    full_env = dict(os.environ, **(env or {}))
+    start = time.monotonic()
+    p = subprocess.run(command, capture_output=True, text=True, timeout=120, env=full_env)
+    p.elapsed = time.monotonic() - start
+    return p
+
+
+EXPECTED_TEXT = """\
+example.test: ok (CAA set at example.test; policy domain example.test)
+chain1.example.test: drift (CAA set at chain1.example.test -> direct.example.test; policy domain example.test)
+  - 0 iodef "mailto:security@example.test"
+  - 0 issue "ca.example"
+  + 0 issue "direct.example"
+child.example.test: ok (CAA set at child.example.test; policy domain child.example.test)
+www.child.example.test: ok (CAA set at child.example.test; policy domain child.example.test)
+cname.example.test: ok (CAA set at cname.example.test -> direct.example.test; policy domain cname.example.test)
+cname-empty.example.test: ok (CAA set at example.test; policy domain example.test)
+cname-out.example.test: drift (CAA set at cname-out.example.test -> www.other.test; policy domain example.test)
+  - 0 iodef "mailto:security@example.test"
+  - 0 issue "ca.example"
+  + 0 issue "other.example"
+direct.example.test: ok (CAA set at direct.example.test; policy domain direct.example.test)
+x.dn.example.test: drift (CAA set at x.dn.example.test -> x.other.test; policy domain example.test)
+  - 0 iodef "mailto:security@example.test"
+  - 0 issue "ca.example"
+  + 0 issue "dname-target.example"
+sub.example.test: ok (CAA set at example.test; policy domain example.test)
+deep.sub.example.test: ok (CAA set at example.test; policy domain example.test)
+no.such.example.test: ok (CAA set at example.test; policy domain example.test)
+upper.example.test: ok (CAA set at upper.example.test; policy domain upper.example.test)
+*.wild.example.test: ok (CAA set at example.test; policy domain example.test)
+withset.example.test: drift (CAA set at withset.example.test; policy domain withset.example.test)
+  - 0 issue "other.example"
+  + 0 issue "withset.example"
+grand.child.withset.example.test: drift (CAA set at withset.example.test; policy domain withset.example.test)
+  - 0 issue "other.example"
+  + 0 issue "withset.example"
+16 names checked: 11 ok, 5 drift, 0 errors
+"""
+
+
+class ThroughResolver(unittest.TestCase):
+    def test_text_report(self):
+        p = verify("--names", data("names.txt"), data("example.toml"))
+        self.assertEqual(p.stdout, EXPECTED_TEXT)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(p.returncode, 1)
+
+    def test_all_match_exits_0(self):
+        p = verify(data("ok.toml"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("2 names checked: 2 ok, 0 drift, 0 errors", p.stdout)
+
+    def test_json(self):
+        p = verify("--format", "json", "--names", data("names.txt"), data("example.toml"))
+        self.assertEqual(p.returncode, 1)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc["version"], 1)
+        by_name = {r["name"]: r for r in doc["results"]}
+        self.assertEqual(len(by_name), 16)
+        w = by_name["withset.example.test"]
+        self.assertEqual(w["status"], "drift")
+        self.assertEqual(w["missing"], [{"flags": 0, "tag": "issue", "value": "other.example"}])
+        self.assertEqual(w["unexpected"], [{"flags": 0, "tag": "issue", "value": "withset.example"}])
+        self.assertIsNone(w["error"])
+        c = by_name["cname.example.test"]
+        self.assertEqual((c["status"], c["found_at"]), ("ok", "direct.example.test"))
+        u = by_name["upper.example.test"]
+        self.assertEqual(u["actual"][0]["tag"], "ISSUE")
+        self.assertEqual(doc["summary"], {"checked": 16, "ok": 11, "drift": 5, "error": 0})
+
+    def test_servfail_is_error_and_wins_over_drift(self):
+        p = verify("--format", "json", data("broken.toml"))
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        doc = json.loads(p.stdout)
+        by_name = {r["name"]: r for r in doc["results"]}
+        broken = by_name["www.broken.example.test"]
+        self.assertEqual(broken["status"], "error")
+        self.assertIn("SERVFAIL", broken["error"])
+        self.assertIn(RESOLVER, broken["error"])
+        self.assertEqual(by_name["withset.example.test"]["status"], "drift")
+
+    def test_prometheus(self):
+        p = verify("--format", "prometheus", data("broken.toml"),
+                   env={"SOURCE_DATE_EPOCH": "1700000000"})
+        self.assertEqual(p.returncode, 3)
+        lines = p.stdout.splitlines()
+        self.assertIn('caapol_caa_drift{name="withset.example.test"} 1', lines)
+        self.assertIn('caapol_caa_drift{name="example.test"} 0', lines)
+        self.assertIn('caapol_caa_lookup_error{name="www.broken.example.test"} 1', lines)
+        self.assertIn("caapol_names_checked 3", lines)
+        self.assertIn("caapol_last_run_timestamp_seconds 1700000000", lines)
+        self.assertIn("# TYPE caapol_caa_drift gauge", lines)
+
+    def test_fix_nsupdate(self):
+        p = verify("--fix", "nsupdate", "--names", data("names.txt"), data("example.toml"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("withset.example.test: drift", p.stderr)  # the report goes to stderr
+        script = p.stdout
+        self.assertIn("update delete withset.example.test. CAA", script)
+        self.assertIn('update add withset.example.test. 300 CAA 0 issue "other.example"', script)
+        # chain1 is a CNAME whose target holds a set the policy does not want at chain1
+        self.assertIn("update delete chain1.example.test. CAA", script)
+        self.assertNotIn("direct.example.test.", script)
+        self.assertTrue(script.rstrip().endswith("send"))
+
+    def test_fix_nothing_to_do(self):
+        p = verify("--fix", "nsupdate", data("ok.toml"))
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([l for l in p.stdout.splitlines() if l.startswith("update")], [])
+
+    def test_shards_partition_the_names(self):
+        seen = []
+        for k in range(3):
+            p = verify("--format", "json", "--shard", f"{k}/3", "--names", data("names.txt"),
+                       data("example.toml"))
+            seen += [r["name"] for r in json.loads(p.stdout)["results"]]
+        self.assertEqual(len(seen), 16)
+        self.assertEqual(len(set(seen)), 16)
+
+    def test_one_query_in_flight_gives_the_same_answers(self):
+        p = verify("--max-in-flight", "1", "--names", data("names.txt"), data("example.toml"))
+        self.assertEqual(p.stdout, EXPECTED_TEXT)
+
+    def test_shared_ancestors_cost_one_query(self):
+        p = verify("--names", data("names.txt"), data("example.toml"),
+                   env={"CAAPOL_VERIFY_STATS": "1"})
+        # 16 names; example.test, sub, withset... looked up once each.
+        self.assertIn("caapol verify: 16 names, ", p.stderr)
+        sent = int(p.stderr.split(", ")[1].split()[0])
+        self.assertLessEqual(sent, 24)
+
+    def test_silent_resolver_is_an_error_in_bounded_time(self):
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
+            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+                                "--retries", "1", "--format", "json", data("ok.toml")],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            silent.close()
+        self.assertEqual(p.returncode, 3)
+        results = json.loads(p.stdout)["results"]
+        self.assertEqual([r["status"] for r in results], ["error", "error"])
+        self.assertIn("no answer after 2 tries", results[0]["error"])
+
+    def test_second_resolver_used_when_the_first_fails(self):
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
+            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--resolver", RESOLVER,
+                                "--timeout", "0.3", "--retries", "0", data("ok.toml")],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            silent.close()
+        self.assertEqual(p.returncode, 0, p.stdout)
+
+
+class Authoritative(unittest.TestCase):
+    def test_stale_secondary_is_named(self):
+        with harness.DnsServers() as servers:
+            port = harness.free_port(("127.0.0.1", "127.0.0.2"))
+            servers.start_nsd({"auth.test": data("auth.test.v1.zone")}, "127.0.0.1", port)
+            servers.start_nsd({"auth.test": data("auth.test.v2.zone")}, "127.0.0.2", port)
+            resolver = servers.start_unbound({"auth.test": [f"127.0.0.1@{port}"]})
+            text = verify("--authoritative", "--port", str(port), data("auth.toml"),
+                          resolver=resolver)
+            js = verify("--authoritative", "--port", str(port), "--format", "json",
+                        data("auth.toml"), resolver=resolver)
+        self.assertEqual(text.returncode, 1, text.stdout + text.stderr)
+        self.assertIn(f"server 127.0.0.1@{port} zone auth.test serial 1: drift", text.stdout)
+        self.assertIn(f"server 127.0.0.2@{port} zone auth.test serial 2: ok", text.stdout)
+        self.assertIn("disagree", text.stdout)
+        self.assertIn("TTL 300 at auth.test, the policy says 3600", text.stdout)
+        r = json.loads(js.stdout)["results"][0]
+        self.assertEqual(r["status"], "drift")
+        self.assertTrue(r["servers_disagree"])
+        self.assertEqual([(s["server"], s["serial"], s["status"]) for s in r["servers"]],
+                         [(f"127.0.0.1@{port}", 1, "drift"), (f"127.0.0.2@{port}", 2, "ok")])
+
+    def test_agreeing_servers_match(self):
+        with harness.DnsServers() as servers:
+            port = harness.free_port(("127.0.0.1", "127.0.0.2"))
+            servers.start_nsd({"auth.test": data("auth.test.v2.zone")}, "127.0.0.1", port)
+            servers.start_nsd({"auth.test": data("auth.test.v2.zone")}, "127.0.0.2", port)
+            resolver = servers.start_unbound({"auth.test": [f"127.0.0.1@{port}"]})
+            p = verify("--authoritative", "--port", str(port), data("auth.toml"),
+                       resolver=resolver)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("disagree", p.stdout)
+
+    def test_unreachable_server_is_an_error(self):
+        with harness.DnsServers() as servers:
+            port = harness.free_port(("127.0.0.1", "127.0.0.2"))
+            servers.start_nsd({"auth.test": data("auth.test.v2.zone")}, "127.0.0.1", port)
+            resolver = servers.start_unbound({"auth.test": [f"127.0.0.1@{port}"]})
+            p = verify("--authoritative", "--port", str(port), "--timeout", "0.5",
+                       data("auth.toml"), resolver=resolver)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertIn(f"server 127.0.0.2@{port} zone auth.test serial ?", p.stdout)
+
+
+if __name__ == "__main__":
+    CAAPOL, DATA = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], "-v"])
