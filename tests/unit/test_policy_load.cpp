@@ -371,6 +371,15 @@ TEST_SUITE("policy") {
                         .diagnostics) == "");
         CHECK(found(load(domain("iodef = [\"mailto:a@b.com\"]")).diagnostics) ==
               "no-issue-type@2:9");
+        // Warnings caused by [defaults] point at the domain, or are said once at [defaults].
+        CHECK(found(load("version = 1\n[defaults]\nissuewild = []\n[domain.\"a.com\"]\n")
+                        .diagnostics) == "issuewild-without-issue@4:9");
+        CHECK(found(load("version = 1\n[defaults]\nissue = []\nissuewild = []\n[domain.\"a.com\"]\n"
+                         "[domain.\"b.com\"]\n")
+                        .diagnostics) == "redundant-issuewild@4:1");
+        CHECK(found(load("version = 1\n[defaults]\nissuewild = []\n[domain.\"a.com\"]\n"
+                         "issue = \"none\"\n")
+                        .diagnostics) == "redundant-issuewild@4:9");
         CHECK(found(load(domain("issuemail = [\"digicert.com\"]")).diagnostics) ==
               "issue-missing@2:9");
         CHECK(found(load("version = 1\n").diagnostics) == "no-domains@1:1");
