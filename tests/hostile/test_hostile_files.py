@@ -367,7 +367,8 @@ def zone_cases(workdir, seeds):
         '@ IN CAA 0 tbs "a\\027]0;title\\007b\\155\\233"\n'
         '@ IN CAA 0 iodef "mailto:a@b\\010.example"\n')
     add("a C1 control (U+009B) in a value, --format json", "c1-json.zone",
-        ZONE_HEAD.encode() + b'@ IN CAA 0 issue "ca\xc2\x9b[2J.example"\nx IN T\xc2\x9bXT "a"\n', extra_argv=["--format", "json"], located_files=[],
+        ZONE_HEAD.encode() + b'@ IN CAA 0 issue "ca\xc2\x9b[2J.example"\nx IN T\xc2\x9bXT "a"\n',
+        extra_argv=["--format", "json"], located_files=[],
         checks=[stdout_is_json])
     add("NUL, ESC and newline escapes, --format json", "escapes-json.zone",
         ZONE_HEAD + '@ IN CAA 0 issue "ca.example\\000\\027[31m\\010"\n',
