@@ -245,7 +245,9 @@ private:
         std::uint32_t column = in_.column();
         std::string* sink = nullptr;
         if (!entry.failed) {
-            sink = &entry.add(line, column, quoted).text;
+            Token& token = entry.add(line, column, quoted);
+            token.joined = entry.count > 1 && line == end_line_ && column == end_column_;
+            sink = &token.text;
         }
         if (quoted) {
             in_.advance();
@@ -297,9 +299,13 @@ private:
         if (sink != nullptr) {
             entry.bytes += sink->size() + 1;
         }
+        end_line_ = in_.line();
+        end_column_ = in_.column();
     }
 
     Input& in_;
+    std::uint32_t end_line_ = 0; // where the last field ended
+    std::uint32_t end_column_ = 0;
 };
 
 bool has_git(const fs::path& dir) {
