@@ -6,24 +6,37 @@
 
 namespace caapol::climb {
 
-std::string Route::key() const {
-    std::string key = recursion_desired ? "rd" : "norec";
-    for (const auto& server : servers) {
-        key += " " + server.display();
+const std::string& Route::key() const {
+    if (key_cache_.empty()) {
+        key_cache_ = recursion_desired ? "rd" : "norec";
+        for (const auto& server : servers) {
+            key_cache_ += " " + server.display();
+        }
     }
+    return key_cache_;
+}
+
+namespace {
+std::string cache_key(const Route& route, const std::string& name) {
+    std::string key;
+    key.reserve(route.key().size() + 1 + name.size());
+    key += route.key();
+    key.push_back('\n');
+    key += name;
     return key;
 }
+} // namespace
 
 LiveLookups::LiveLookups(const dns::EngineOptions& options) : engine_(options) {}
 
 const dns::CaaAnswer* LiveLookups::cached(const Route& route, const std::string& name) const {
-    auto it = cache_.find({route.key(), name});
+    auto it = cache_.find(cache_key(route, name));
     return it == cache_.end() ? nullptr : &it->second;
 }
 
 void LiveLookups::lookup_caa(const Route& route, const std::string& name,
                              std::function<void(const dns::CaaAnswer&)> done) {
-    auto key = std::make_pair(route.key(), name);
+    auto key = cache_key(route, name);
     if (auto it = cache_.find(key); it != cache_.end()) {
         done(it->second);
         return;
@@ -41,7 +54,7 @@ void LiveLookups::send_caa(const Route& route, const std::string& name, std::siz
         dns::CaaAnswer answer;
         answer.answer.kind = AnswerKind::failure;
         answer.answer.reason = "no DNS server to ask";
-        auto key = std::make_pair(route.key(), name);
+        auto key = cache_key(route, name);
         cache_[key] = answer;
         auto waiters = std::move(waiting_[key]);
         waiting_.erase(key);
@@ -71,7 +84,7 @@ void LiveLookups::send_caa(const Route& route, const std::string& name, std::siz
         if (answer.answer.kind == AnswerKind::failure && !earlier_failures.empty()) {
             answer.answer.reason = earlier_failures + server + ": " + answer.answer.reason;
         }
-        auto key = std::make_pair(route.key(), name);
+        auto key = cache_key(route, name);
         auto& stored = cache_[key] = std::move(answer);
         auto waiters = std::move(waiting_[key]);
         waiting_.erase(key);

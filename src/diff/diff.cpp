@@ -44,9 +44,9 @@ std::string set_key(const std::vector<caa::Record>& records) {
     return out;
 }
 
-void fill_expectation(const policy::Policy& policy, const std::string& name, NameResult& out) {
+void fill_expectation(const policy::Domain* domain, const std::string& name, NameResult& out) {
     out.name = name;
-    if (const policy::Domain* domain = policy.expected_for(name)) {
+    if (domain != nullptr) {
         out.expected_from = domain->name;
         out.expected = domain->record_set();
         out.expected_ttl = domain->ttl;
@@ -55,9 +55,30 @@ void fill_expectation(const policy::Policy& policy, const std::string& name, Nam
 
 } // namespace
 
+const policy::Domain* Expectations::expected_for(const std::string& name) {
+    if (name.empty()) {
+        return nullptr;
+    }
+    if (auto it = memo_.find(name); it != memo_.end()) {
+        return it->second;
+    }
+    const policy::Domain* own = policy_.find(name);
+    const policy::Domain* result = own != nullptr && !own->inherit && !own->records.empty()
+                                       ? own
+                                       : expected_for(dns_name::parent(name));
+    memo_.emplace(name, result);
+    return result;
+}
+
 NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes) {
+    Expectations expectations(policy);
+    return compare(expectations, actual, ttl_notes);
+}
+
+NameResult compare(Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
+    const policy::Policy& policy = expectations.policy();
     NameResult out;
-    fill_expectation(policy, actual.name, out);
+    fill_expectation(expectations.expected_for(actual.name), actual.name, out);
     for (const auto& step : actual.path) {
         out.path.push_back(step.name);
     }
@@ -95,7 +116,7 @@ NameResult compare(const policy::Policy& policy, const climb::Result& actual, bo
 NameResult compare_servers(const policy::Policy& policy, const std::string& name,
                            std::vector<ServerView> views) {
     NameResult out;
-    fill_expectation(policy, dns_name::normalize(name), out);
+    fill_expectation(policy.expected_for(name), dns_name::normalize(name), out);
     if (views.empty()) {
         out.status = Status::error;
         out.error = "no authoritative server found for " + out.name;

@@ -194,26 +194,61 @@ void Engine::transmit(Slot& slot) {
     auto timeout = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options_.timeout_seconds));
     slot.deadline = Clock::now() + timeout;
-    int fd = udp_socket(slot.address.family);
-    if (fd < 0) {
+    if (udp_socket(slot.address.family) < 0) {
         complete(slot,
                  Response{false, {}, "cannot open a UDP socket: " + errno_text(errno), false});
         return;
     }
-    ssize_t n =
-        ::sendto(fd, slot.wire.data(), slot.wire.size(), 0,
-                 reinterpret_cast<const sockaddr*>(&slot.address.storage), slot.address.length);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-            // Socket buffer full: try again very soon without spending a try.
-            --slot.tries;
-            slot.deadline = Clock::now() + std::chrono::milliseconds(2);
-            return;
+    pending_sends_.push_back(slot.index);
+}
+
+// One sendmmsg per socket for every datagram queued since the last flush: far fewer system
+// calls when hundreds of queries go out at once.
+void Engine::flush_sends() {
+    constexpr std::size_t batch = 256;
+    for (int family : {AF_INET, AF_INET6}) {
+        std::vector<Slot*> slots;
+        for (std::size_t index : pending_sends_) {
+            Slot& slot = *slots_[index];
+            if (slot.active && slot.tcp_state == TcpState::none && slot.address.family == family) {
+                slots.push_back(&slot);
+            }
         }
-        slot.note = "send failed: " + errno_text(errno);
-        return; // retried at the deadline
+        int fd = family == AF_INET ? udp4_ : udp6_;
+        std::size_t done = 0;
+        while (done < slots.size()) {
+            std::size_t count = std::min(batch, slots.size() - done);
+            std::vector<mmsghdr> messages(count);
+            std::vector<iovec> vectors(count);
+            for (std::size_t i = 0; i < count; ++i) {
+                Slot& slot = *slots[done + i];
+                vectors[i].iov_base = slot.wire.data();
+                vectors[i].iov_len = slot.wire.size();
+                messages[i].msg_hdr.msg_name = &slot.address.storage;
+                messages[i].msg_hdr.msg_namelen = slot.address.length;
+                messages[i].msg_hdr.msg_iov = &vectors[i];
+                messages[i].msg_hdr.msg_iovlen = 1;
+            }
+            int sent = ::sendmmsg(fd, messages.data(), static_cast<unsigned>(count), 0);
+            if (sent < 0) {
+                Slot& slot = *slots[done];
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                    // Socket buffer full: the rest go out very soon without spending a try.
+                    for (std::size_t i = done; i < slots.size(); ++i) {
+                        --slots[i]->tries;
+                        slots[i]->deadline = Clock::now() + std::chrono::milliseconds(2);
+                    }
+                    break;
+                }
+                slot.note = "send failed: " + errno_text(errno);
+                ++done; // retried at its deadline
+                continue;
+            }
+            datagrams_sent_ += static_cast<std::uint64_t>(sent);
+            done += static_cast<std::size_t>(sent);
+        }
     }
-    ++datagrams_sent_;
+    pending_sends_.clear();
 }
 
 void Engine::start_tcp(Slot& slot) {
@@ -269,46 +304,72 @@ void Engine::complete(Slot& slot, Response response) {
 }
 
 void Engine::handle_udp(int fd) {
-    char buffer[65536];
-    for (int i = 0; i < 4096; ++i) {
-        sockaddr_storage from{};
-        socklen_t from_length = sizeof from;
-        ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from),
-                               &from_length);
-        if (n < 0) {
+    constexpr std::size_t batch = 32;
+    constexpr std::size_t size = 4096; // we advertise 1232; larger datagrams are not answers
+    if (receive_buffers_.size() < batch * size) {
+        receive_buffers_.resize(batch * size);
+    }
+    for (int round = 0; round < 128; ++round) {
+        mmsghdr messages[batch]{};
+        iovec vectors[batch];
+        sockaddr_storage peers[batch];
+        for (std::size_t i = 0; i < batch; ++i) {
+            vectors[i].iov_base = receive_buffers_.data() + i * size;
+            vectors[i].iov_len = size;
+            messages[i].msg_hdr.msg_name = &peers[i];
+            messages[i].msg_hdr.msg_namelen = sizeof peers[i];
+            messages[i].msg_hdr.msg_iov = &vectors[i];
+            messages[i].msg_hdr.msg_iovlen = 1;
+        }
+        int received = ::recvmmsg(fd, messages, batch, 0, nullptr);
+        if (received <= 0) {
             return; // EAGAIN or a transient error: poll again
         }
-        std::string_view wire(buffer, static_cast<std::size_t>(n));
-        if (wire.size() < 2) {
-            continue;
+        for (int m = 0; m < received; ++m) {
+            if ((messages[m].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+                continue; // larger than any answer to our queries can be
+            }
+            handle_datagram(
+                std::string_view(receive_buffers_.data() + static_cast<std::size_t>(m) * size,
+                                 messages[m].msg_len),
+                peers[m]);
         }
-        std::uint16_t id = static_cast<std::uint16_t>((static_cast<unsigned char>(wire[0]) << 8) |
-                                                      static_cast<unsigned char>(wire[1]));
-        int owner = slot_by_id_[id];
-        if (owner == 0) {
-            continue; // late, duplicate or unsolicited
+        if (static_cast<std::size_t>(received) < batch) {
+            return;
         }
-        Slot& slot = *slots_[static_cast<std::size_t>(owner - 1)];
-        if (!slot.active || slot.tcp_state != TcpState::none ||
-            !same_address(from, slot.address.storage)) {
-            continue;
-        }
-        auto header = read_header(wire);
-        if (!header) {
-            slot.note = "a malformed answer arrived";
-            continue;
-        }
-        std::string why = mismatch(slot.header, *header);
-        if (!why.empty()) {
-            slot.note = "a mismatched answer arrived (" + why + ")";
-            continue; // keep waiting for the right one
-        }
-        if (header->truncated) {
-            start_tcp(slot);
-            continue;
-        }
-        complete(slot, Response{true, std::string(wire), {}, false});
     }
+}
+
+void Engine::handle_datagram(std::string_view wire, const sockaddr_storage& from) {
+    if (wire.size() < 2) {
+        return;
+    }
+    std::uint16_t id = static_cast<std::uint16_t>((static_cast<unsigned char>(wire[0]) << 8) |
+                                                  static_cast<unsigned char>(wire[1]));
+    int owner = slot_by_id_[id];
+    if (owner == 0) {
+        return; // late, duplicate or unsolicited
+    }
+    Slot& slot = *slots_[static_cast<std::size_t>(owner - 1)];
+    if (!slot.active || slot.tcp_state != TcpState::none ||
+        !same_address(from, slot.address.storage)) {
+        return;
+    }
+    auto header = read_header(wire);
+    if (!header) {
+        slot.note = "a malformed answer arrived";
+        return;
+    }
+    std::string why = mismatch(slot.header, *header);
+    if (!why.empty()) {
+        slot.note = "a mismatched answer arrived (" + why + ")";
+        return; // keep waiting for the right one
+    }
+    if (header->truncated) {
+        start_tcp(slot);
+        return;
+    }
+    complete(slot, Response{true, std::string(wire), {}, false});
 }
 
 void Engine::handle_tcp(Slot& slot, short revents) {
@@ -463,6 +524,7 @@ void Engine::poll_once() {
 void Engine::run() {
     while (true) {
         start_queued();
+        flush_sends();
         if (in_flight_ == 0) {
             if (queue_.empty()) {
                 return;

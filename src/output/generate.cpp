@@ -142,6 +142,17 @@ void check_domains(const Domains& domains, const GenerateOptions& options) {
     }
 }
 
+void check_line_length(std::string_view line, std::size_t limit, std::string_view format,
+                       std::string_view name) {
+    if (line.size() > limit) {
+        throw GenerateError{"domain " + std::string(name) + ": a line of " + std::string(format) +
+                            " output would be " + std::to_string(line.size()) +
+                            " characters long; " + std::string(format) + " reads at most " +
+                            std::to_string(limit) +
+                            " and would take the rest for a line of its own (shorten the value)"};
+    }
+}
+
 std::string absolute_name(std::string_view name) {
     return dns_name::absolute(name);
 }
@@ -174,8 +185,15 @@ std::string header_comment(std::string_view prefix, const GenerateOptions& optio
         out += ".\n";
     } else {
         out += " from:\n";
+        // Long names are cut over several lines: some readers (dnsmasq: 1024 bytes) split a
+        // long line and would read its tail as a line of its own.
+        constexpr std::size_t piece = 100;
         for (const auto& file : options.source_files) {
-            out.append(prefix).append("  ").append(text::escape_for_terminal(file)) += '\n';
+            for (std::size_t at = 0; at == 0 || at < file.size(); at += piece) {
+                out.append(prefix).append(at == 0 ? "  " : "    ");
+                out.append(text::escape_for_terminal(std::string_view(file).substr(at, piece)));
+                out += '\n';
+            }
         }
     }
     out.append(prefix).append("Edit the policy, not this output.\n");

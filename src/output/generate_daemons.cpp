@@ -81,8 +81,10 @@ std::string render_dnsmasq(const Domains& domains, const GenerateOptions& option
         out += "# " + domain.name + " (policy TTL " + std::to_string(domain.ttl) +
                "; dnsmasq uses local-ttl)\n";
         for (const auto& entry : domain.records) {
-            out +=
-                "dns-rr=" + domain.name + ",257," + colon_hex(caa::to_rdata(entry.record)) + '\n';
+            std::string line =
+                "dns-rr=" + domain.name + ",257," + colon_hex(caa::to_rdata(entry.record));
+            check_line_length(line, dnsmasq_max_line, "dnsmasq", domain.name);
+            out += line + '\n';
         }
     }
     return out;

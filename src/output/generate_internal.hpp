@@ -16,6 +16,16 @@ using Domains = std::vector<policy::Domain>;
 // names outside options.origin.
 void check_domains(const Domains& domains, const GenerateOptions& options);
 
+// Throws GenerateError when `line` (without its newline) is longer than `limit`: readers
+// that split long lines would take the rest for a line, record or command of its own.
+void check_line_length(std::string_view line, std::size_t limit, std::string_view format,
+                       std::string_view name);
+
+// nsupdate reads commands with fgets into a fixed buffer (8 KiB in older BIND versions).
+inline constexpr std::size_t nsupdate_max_line = 8191;
+// dnsmasq reads configuration lines with fgets(buffer, MAXDNAME = 1025).
+inline constexpr std::size_t dnsmasq_max_line = 1023;
+
 // "name." (absolute, "." for the root).
 std::string absolute_name(std::string_view name);
 

@@ -77,8 +77,10 @@ std::string render_nsupdate(const Domains& domains, const GenerateOptions& optio
         }
         out += "update delete " + owner + " CAA\n";
         for (const auto& entry : domain.records) {
-            out += "update add " + owner + ' ' + std::to_string(domain.ttl) + " CAA " +
-                   caa::to_presentation(entry.record) + '\n';
+            std::string line = "update add " + owner + ' ' + std::to_string(domain.ttl) + " CAA " +
+                               caa::to_presentation(entry.record);
+            check_line_length(line, nsupdate_max_line, "nsupdate", domain.name);
+            out += line + '\n';
         }
         if (!options.origin) {
             out += "send\n";

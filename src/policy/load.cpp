@@ -180,6 +180,7 @@ bool before(const toml::source_region& a, const toml::source_region& b) {
 // What one domain table (or [defaults]) says, before defaults are merged.
 struct KeyRecords {
     bool present = false;
+    bool from_defaults = false;
     Location location; // the key
     std::vector<PolicyRecord> records;
 };
@@ -283,6 +284,9 @@ private:
             return;
         }
         std::string message = "TOML syntax: " + description;
+        if (description.find("cannot redefine existing") != std::string::npos) {
+            message += " (a key may be set only once in a table)";
+        }
         if (description.find("inline table") != std::string::npos &&
             (description.find("'\\n'") != std::string::npos ||
              description.find("dangling comma") != std::string::npos)) {
@@ -368,6 +372,7 @@ private:
         if (defaults != nullptr) {
             if (const auto* table = defaults->as_table()) {
                 default_spec = parse_spec(*table, nullptr);
+                check_redundant_defaults(default_spec);
             } else {
                 wrong_type(*defaults, "defaults", "a table ([defaults])");
             }
@@ -411,11 +416,12 @@ private:
         }
         const auto* number = version->as_integer();
         if (number == nullptr || number->get() != 1) {
-            std::string shown =
-                number != nullptr ? std::to_string(number->get()) : type_name(*version);
-            error("unsupported-version", at(*version),
-                  "unsupported policy format version " + shown +
-                      "; this caapol supports version 1 (the integer: version = 1)");
+            std::string message =
+                number != nullptr
+                    ? "unsupported policy format version " + std::to_string(number->get()) +
+                          "; this caapol supports version 1"
+                    : "version must be the integer 1 (version = 1), not " + type_name(*version);
+            error("unsupported-version", at(*version), message);
         }
     }
 
@@ -472,6 +478,7 @@ private:
         for (std::size_t i = 0; i < record_key_count; ++i) {
             if (!spec.keys[i].present && defaults.keys[i].present) {
                 spec.keys[i] = defaults.keys[i];
+                spec.keys[i].from_defaults = true;
             }
         }
         domain.ttl = spec.ttl.value_or(defaults.ttl.value_or(default_ttl));
@@ -494,8 +501,9 @@ private:
                         "CA; add issue = [...] (or issue = [] to deny every CA)");
             return;
         }
+        const KeyRecords& wild = spec.keys[key_issuewild];
         if (!issue && spec.has(key_issuewild)) {
-            warning("issuewild-without-issue", spec.keys[key_issuewild].location,
+            warning("issuewild-without-issue", wild.from_defaults ? where : wild.location,
                     "domain " + quoted(name) +
                         " has issuewild but no issue: any CA may still issue non-wildcard "
                         "certificates; add issue = [...] (or issue = [] to deny them)");
@@ -505,11 +513,24 @@ private:
                         " has no issue key: any CA may issue TLS certificates for it; add "
                         "issue = [...] (or issue = [] to deny them)");
         }
-        if (issue && spec.has(key_issuewild) &&
-            same_values(spec.keys[key_issue].records, spec.keys[key_issuewild].records)) {
-            warning("redundant-issuewild", spec.keys[key_issuewild].location,
-                    "issuewild lists exactly the CAs of issue; it can be left out, since issue "
-                    "also governs wildcard certificates when there is no issuewild");
+        // When both come from [defaults], check_redundant_defaults has said it once.
+        bool both_defaults = spec.keys[key_issue].from_defaults && wild.from_defaults;
+        if (issue && spec.has(key_issuewild) && !both_defaults &&
+            same_values(spec.keys[key_issue].records, wild.records)) {
+            redundant_issuewild(wild.from_defaults ? where : wild.location);
+        }
+    }
+
+    void redundant_issuewild(const Location& where) {
+        warning("redundant-issuewild", where,
+                "issuewild lists exactly the CAs of issue; it can be left out, since issue "
+                "also governs wildcard certificates when there is no issuewild");
+    }
+
+    void check_redundant_defaults(const Spec& defaults) {
+        if (defaults.has(key_issue) && defaults.has(key_issuewild) &&
+            same_values(defaults.keys[key_issue].records, defaults.keys[key_issuewild].records)) {
+            redundant_issuewild(defaults.keys[key_issuewild].location);
         }
     }
 

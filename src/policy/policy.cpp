@@ -36,26 +36,85 @@ std::string canonical_sort_key(std::string_view normalized_name) {
     return key;
 }
 
-const Domain* Policy::find(std::string_view name) const {
-    std::string wanted = dns_name::normalize(name);
-    auto it = std::lower_bound(domains.begin(), domains.end(), wanted,
-                               [](const Domain& d, const std::string& n) {
-                                   return dns_name::canonical_compare(d.name, n) < 0;
-                               });
-    if (it != domains.end() && it->name == wanted) {
+namespace {
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Start of the label that ends at `end` (exclusive).
+std::size_t label_start(std::string_view name, std::size_t end) {
+    if (end == 0) {
+        return 0;
+    }
+    std::size_t dot = name.rfind('.', end - 1);
+    return dot == std::string_view::npos ? 0 : dot + 1;
+}
+
+int compare_labels(std::string_view a, std::string_view b) {
+    std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        auto x = static_cast<unsigned char>(lower(a[i]));
+        auto y = static_cast<unsigned char>(lower(b[i]));
+        if (x != y) {
+            return x < y ? -1 : 1;
+        }
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+// dns_name::canonical_compare without allocating: lookups run once per name and climb step,
+// hundreds of thousands of times in a large verify.
+int compare_canonical(std::string_view a, std::string_view b) {
+    std::size_t end_a = a.size();
+    std::size_t end_b = b.size();
+    bool more_a = !a.empty();
+    bool more_b = !b.empty();
+    while (more_a && more_b) {
+        std::size_t start_a = label_start(a, end_a);
+        std::size_t start_b = label_start(b, end_b);
+        int c =
+            compare_labels(a.substr(start_a, end_a - start_a), b.substr(start_b, end_b - start_b));
+        if (c != 0) {
+            return c;
+        }
+        more_a = start_a > 0;
+        more_b = start_b > 0;
+        end_a = more_a ? start_a - 1 : 0;
+        end_b = more_b ? start_b - 1 : 0;
+    }
+    if (more_a == more_b) {
+        return 0;
+    }
+    return more_a ? 1 : -1;
+}
+
+const Domain* find_normalized(const std::vector<Domain>& domains, std::string_view name) {
+    auto it = std::lower_bound(
+        domains.begin(), domains.end(), name,
+        [](const Domain& d, std::string_view n) { return compare_canonical(d.name, n) < 0; });
+    if (it != domains.end() && it->name == name) {
         return &*it;
     }
     return nullptr;
 }
 
+} // namespace
+
+const Domain* Policy::find(std::string_view name) const {
+    return find_normalized(domains, dns_name::normalize(name));
+}
+
 const Domain* Policy::expected_for(std::string_view name) const {
-    std::string current = dns_name::normalize(name);
+    std::string normalized = dns_name::normalize(name);
+    std::string_view current = normalized;
     while (!current.empty()) {
-        const Domain* domain = find(current);
+        const Domain* domain = find_normalized(domains, current);
         if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
             return domain;
         }
-        current = dns_name::parent(current);
+        std::size_t dot = current.find('.');
+        current = dot == std::string_view::npos ? std::string_view() : current.substr(dot + 1);
     }
     return nullptr;
 }

@@ -137,3 +137,23 @@ TEST_SUITE("policy") {
     }
 
 } // TEST_SUITE
+
+TEST_SUITE("policy") {
+    TEST_CASE("expected_for over 100,000 domains is fast") {
+        std::string text = "version = 1\n[defaults]\nissue = [\"letsencrypt.org\"]\n";
+        for (int i = 0; i < 100000; ++i) {
+            text += "[domain.\"d" + std::to_string(i) + ".example.com\"]\n";
+        }
+        policy::Policy policy;
+        check(text, &policy);
+        auto start = std::chrono::steady_clock::now();
+        std::size_t found = 0;
+        for (int i = 0; i < 100000; ++i) {
+            found += policy.expected_for("www.d" + std::to_string(i) + ".example.com") != nullptr;
+        }
+        auto seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        MESSAGE("100,000 expected_for lookups in " << seconds << " s");
+        CHECK(found == 100000);
+    }
+}

@@ -125,6 +125,12 @@ TEST_SUITE("policy") {
               std::string::npos);
     }
 
+    TEST_CASE("a key set twice is a TOML error, explained") {
+        auto l = load(domain("issue = []\nttl = 5\nissue = [\"pki.goog\"]"));
+        CHECK(found(l.diagnostics) == "toml-syntax@5:9");
+        CHECK(l.diagnostics.all()[0].message.find("only once") != std::string::npos);
+    }
+
     TEST_CASE("unknown-key with did-you-mean") {
         auto l = load(domain("issue = []\nisuewild = []"));
         CHECK(found(l.diagnostics) == "unknown-key@4:1");
@@ -165,8 +171,9 @@ TEST_SUITE("policy") {
         auto two = load("version = 2\n[domain.\"a.com\"]\nissue = []\n");
         CHECK(found(two.diagnostics) == "unsupported-version@1:11");
         CHECK(two.diagnostics.all()[0].message.find("supports version 1") != std::string::npos);
-        CHECK(found(load("version = \"1\"\n[domain.\"a.com\"]\nissue = []\n").diagnostics) ==
-              "unsupported-version@1:11");
+        auto text = load("version = \"1\"\n[domain.\"a.com\"]\nissue = []\n");
+        CHECK(found(text.diagnostics) == "unsupported-version@1:11");
+        CHECK(text.diagnostics.all()[0].message.find("must be the integer 1") != std::string::npos);
     }
 
     TEST_CASE("domain-name") {
@@ -213,8 +220,7 @@ TEST_SUITE("policy") {
         auto same = load("version = 1\n[domain.\"a.com\"]\nissue = []\n\n[domain.\"a.com\"]\n"
                          "ttl = 5\n");
         CHECK(found(same.diagnostics) == "duplicate-domain@5:1");
-        CHECK(same.diagnostics.all()[0].message.find("here and at p.toml:2") !=
-              std::string::npos);
+        CHECK(same.diagnostics.all()[0].message.find("here and at p.toml:2") != std::string::npos);
         auto spelled = load("version = 1\n[domain.\"A.com\"]\nissue = []\n[domain.\"a.com.\"]\n"
                             "issue = []\n");
         CHECK(found(spelled.diagnostics) == "duplicate-domain@4:9");
@@ -365,6 +371,15 @@ TEST_SUITE("policy") {
                         .diagnostics) == "");
         CHECK(found(load(domain("iodef = [\"mailto:a@b.com\"]")).diagnostics) ==
               "no-issue-type@2:9");
+        // Warnings caused by [defaults] point at the domain, or are said once at [defaults].
+        CHECK(found(load("version = 1\n[defaults]\nissuewild = []\n[domain.\"a.com\"]\n")
+                        .diagnostics) == "issuewild-without-issue@4:9");
+        CHECK(found(load("version = 1\n[defaults]\nissue = []\nissuewild = []\n[domain.\"a.com\"]\n"
+                         "[domain.\"b.com\"]\n")
+                        .diagnostics) == "redundant-issuewild@4:1");
+        CHECK(found(load("version = 1\n[defaults]\nissuewild = []\n[domain.\"a.com\"]\n"
+                         "issue = \"none\"\n")
+                        .diagnostics) == "redundant-issuewild@4:9");
         CHECK(found(load(domain("issuemail = [\"digicert.com\"]")).diagnostics) ==
               "issue-missing@2:9");
         CHECK(found(load("version = 1\n").diagnostics) == "no-domains@1:1");

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -24,9 +25,16 @@ namespace caapol::climb {
 // Where a lookup goes: servers tried in order (the next one when a lookup fails), with
 // recursion desired (resolvers) or not (authoritative servers).
 struct Route {
+    Route() = default;
+    Route(std::vector<dns::Server> servers_, bool recursion_desired_ = true)
+        : servers(std::move(servers_)), recursion_desired(recursion_desired_) {}
+
     std::vector<dns::Server> servers;
     bool recursion_desired = true;
-    std::string key() const; // identifies the route in the cache
+    const std::string& key() const; // identifies the route in the cache (computed once)
+
+private:
+    mutable std::string key_cache_;
 };
 
 // The per-run lookup service: one dns::Engine, one cache.
@@ -57,9 +65,9 @@ private:
                   std::string earlier_failures);
 
     dns::Engine engine_;
-    std::map<std::pair<std::string, std::string>, dns::CaaAnswer> cache_;
-    std::map<std::pair<std::string, std::string>,
-             std::vector<std::function<void(const dns::CaaAnswer&)>>>
+    // Keyed by route key + '\n' + name.
+    std::unordered_map<std::string, dns::CaaAnswer> cache_;
+    std::unordered_map<std::string, std::vector<std::function<void(const dns::CaaAnswer&)>>>
         waiting_;
 };
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace caapol::diff {
@@ -46,6 +47,22 @@ struct NameResult {
     std::vector<ServerView> servers; // authoritative mode
     bool servers_disagree = false;
 };
+
+// The policy's expectations, memoized per name: shared ancestors are looked up once (verify
+// compares 100,000 names against one policy).
+class Expectations {
+public:
+    explicit Expectations(const policy::Policy& policy) : policy_(policy) {}
+    // Same as policy::Policy::expected_for.
+    const policy::Domain* expected_for(const std::string& name);
+    const policy::Policy& policy() const { return policy_; }
+
+private:
+    const policy::Policy& policy_;
+    std::unordered_map<std::string, const policy::Domain*> memo_;
+};
+
+NameResult compare(Expectations& expectations, const climb::Result& actual, bool ttl_notes);
 
 // Compares one climb with the policy. `ttl_notes`: TTL differences are reported as notes
 // (authoritative answers only; resolvers count TTLs down).

@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <sys/socket.h>
 #include <vector>
 
 namespace caapol::dns {
@@ -62,11 +64,13 @@ private:
     void transmit(Slot& slot);
     void start_tcp(Slot& slot);
     void handle_udp(int fd);
+    void handle_datagram(std::string_view wire, const ::sockaddr_storage& from);
     void handle_tcp(Slot& slot, short revents);
     void check_deadlines();
     void complete(Slot& slot, Response response);
     int udp_socket(int family);
     void poll_once();
+    void flush_sends();
 
     EngineOptions options_;
     std::deque<std::pair<Query, Callback>> queue_;
@@ -80,6 +84,8 @@ private:
     std::uint64_t tcp_connections_ = 0;
     std::uint64_t queries_completed_ = 0;
     std::uint32_t random_state_;
+    std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
+    std::vector<char> receive_buffers_;
 };
 
 } // namespace caapol::dns
