@@ -1,0 +1,163 @@
+#include "caapol/diff/diff.hpp"
+#include "caapol/output/results.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace caapol;
+
+namespace {
+
+policy::Policy load(const char* text) {
+    Diagnostics d;
+    policy::Policy p = policy::load_from_string(text, "p.toml", d);
+    REQUIRE_FALSE(d.has_errors());
+    return p;
+}
+
+const char* const policy_text = R"(version = 1
+[domain."example.com"]
+ttl = 300
+issue = ["letsencrypt.org"]
+[domain."blog.example.com"]
+inherit = true
+)";
+
+climb::Result found(const std::string& name, const std::string& at,
+                    std::vector<caa::Record> records, std::uint32_t ttl = 300) {
+    climb::Result r;
+    r.name = name;
+    r.outcome = climb::Outcome::found;
+    r.relevant_name = at;
+    r.found_at = at;
+    for (auto& record : records) {
+        r.records.push_back(climb::SourcedRecord{record, ttl, {}});
+    }
+    return r;
+}
+
+} // namespace
+
+TEST_SUITE("diff") {
+    TEST_CASE("equivalent sets are ok, whatever the case and order") {
+        auto p = load(policy_text);
+        auto r = diff::compare(
+            p, found("www.example.com", "example.com", {{0, "ISSUE", "LetsEncrypt.org."}}), false);
+        CHECK(r.status == diff::Status::ok);
+        CHECK(r.expected_from == "example.com");
+        CHECK(r.difference.empty());
+    }
+
+    TEST_CASE("different sets drift, with missing and unexpected records") {
+        auto p = load(policy_text);
+        auto r = diff::compare(
+            p, found("example.com", "example.com", {{0, "issue", "evil.example"}}), false);
+        CHECK(r.status == diff::Status::drift);
+        REQUIRE(r.difference.missing.size() == 1);
+        CHECK(r.difference.missing[0].value == "letsencrypt.org");
+        REQUIRE(r.difference.unexpected.size() == 1);
+        CHECK(r.difference.unexpected[0].value == "evil.example");
+    }
+
+    TEST_CASE("no CAA set where the policy expects one is drift") {
+        auto p = load(policy_text);
+        climb::Result none;
+        none.name = "www.example.com";
+        none.outcome = climb::Outcome::none;
+        auto r = diff::compare(p, none, false);
+        CHECK(r.status == diff::Status::drift);
+        CHECK(r.difference.missing.size() == 1);
+    }
+
+    TEST_CASE("a name the policy does not cover expects no set") {
+        auto p = load(policy_text);
+        climb::Result none;
+        none.name = "other.org";
+        none.outcome = climb::Outcome::none;
+        CHECK(diff::compare(p, none, false).status == diff::Status::ok);
+        auto r =
+            diff::compare(p, found("other.org", "other.org", {{0, "issue", "x.example"}}), false);
+        CHECK(r.status == diff::Status::drift);
+        CHECK(r.expected_from.empty());
+    }
+
+    TEST_CASE("lookup failures are errors, never empty") {
+        auto p = load(policy_text);
+        climb::Result failed;
+        failed.name = "example.com";
+        failed.outcome = climb::Outcome::failure;
+        failed.reason = "SERVFAIL at 192.0.2.1@53";
+        auto r = diff::compare(p, failed, false);
+        CHECK(r.status == diff::Status::error);
+        CHECK(r.error == "SERVFAIL at 192.0.2.1@53");
+    }
+
+    TEST_CASE("an inherit domain with its own set drifts even when the set is equal") {
+        auto p = load(policy_text);
+        auto r = diff::compare(
+            p, found("blog.example.com", "blog.example.com", {{0, "issue", "letsencrypt.org"}}),
+            false);
+        CHECK(r.status == diff::Status::drift);
+        CHECK(r.notes.size() == 1);
+    }
+
+    TEST_CASE("TTL differences are notes, never drift") {
+        auto p = load(policy_text);
+        auto r = diff::compare(
+            p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60), true);
+        CHECK(r.status == diff::Status::ok);
+        REQUIRE(r.notes.size() == 1);
+        CHECK(r.notes[0] == "TTL 60 at example.com, the policy says 300");
+        CHECK(diff::compare(
+                  p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60),
+                  false)
+                  .notes.empty());
+    }
+
+    TEST_CASE("servers that disagree are reported even when one matches") {
+        auto p = load(policy_text);
+        std::vector<diff::ServerView> views(2);
+        views[0].server = "192.0.2.1@53";
+        views[0].result = found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}});
+        views[1].server = "192.0.2.2@53";
+        views[1].result = found("example.com", "example.com", {{0, "issue", "old.example"}});
+        auto r = diff::compare_servers(p, "example.com", views);
+        CHECK(r.status == diff::Status::drift);
+        CHECK(r.servers_disagree);
+        CHECK(r.servers[0].status == diff::Status::ok);
+        CHECK(r.servers[1].status == diff::Status::drift);
+        views[1].result.outcome = climb::Outcome::failure;
+        views[1].result.reason = "timeout";
+        CHECK(diff::compare_servers(p, "example.com", views).status == diff::Status::error);
+        CHECK(diff::compare_servers(p, "example.com", {}).status == diff::Status::error);
+    }
+
+    TEST_CASE("fixes: the expected domain, and deletion of an unwanted set below it") {
+        auto p = load(policy_text);
+        std::vector<diff::NameResult> results = {
+            diff::compare(
+                p, found("www.example.com", "www.example.com", {{0, "issue", "x.example"}}), false),
+            diff::compare(p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}),
+                          false),
+        };
+        auto fixes = diff::fixes(p, results);
+        REQUIRE(fixes.size() == 2);
+        CHECK(fixes[0].name == "example.com");
+        CHECK_FALSE(fixes[0].inherit);
+        CHECK(fixes[1].name == "www.example.com");
+        CHECK(fixes[1].inherit);
+    }
+
+    TEST_CASE("prometheus labels are escaped") {
+        CHECK(output::prometheus_label("a\"b\\c\nd\x01") == "a\\\"b\\\\c\\nd\\\\x01");
+    }
+
+    TEST_CASE("text results escape what came from DNS") {
+        auto p = load(policy_text);
+        auto r = diff::compare(p, found("example.com", "example.com", {{0, "issue", "a\x1b[31m"}}),
+                               false);
+        std::string text = output::render_results_text({r});
+        CHECK(text.find('\x1b') == std::string::npos);
+        CHECK(text.find("\\027[31m") != std::string::npos);
+        CHECK(text.find("1 name checked: 0 ok, 1 drift, 0 errors") != std::string::npos);
+    }
+}

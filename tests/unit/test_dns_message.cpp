@@ -1,0 +1,239 @@
+#include "caapol/dns/message.hpp"
+#include "caapol/dns/server.hpp"
+
+#include <cstdio>
+#include <doctest/doctest.h>
+#include <fstream>
+
+using namespace caapol;
+using namespace caapol::dns;
+
+namespace {
+
+std::string name_wire(const std::string& name) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < name.size()) {
+        std::size_t dot = name.find('.', start);
+        if (dot == std::string::npos) {
+            dot = name.size();
+        }
+        out.push_back(static_cast<char>(dot - start));
+        out += name.substr(start, dot - start);
+        start = dot + 1;
+    }
+    out.push_back('\0');
+    return out;
+}
+
+std::string u16(unsigned v) {
+    return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+}
+std::string u32(unsigned v) {
+    return u16(v >> 16) + u16(v & 0xffff);
+}
+
+std::string rr(const std::string& owner, unsigned type, const std::string& rdata,
+               unsigned ttl = 300) {
+    return name_wire(owner) + u16(type) + u16(1) + u32(ttl) +
+           u16(static_cast<unsigned>(rdata.size())) + rdata;
+}
+
+std::string caa_rdata(unsigned flags, const std::string& tag, const std::string& value) {
+    return std::string{static_cast<char>(flags), static_cast<char>(tag.size())} + tag + value;
+}
+
+// A response to "NAME CAA" with the given sections.
+std::string response(const std::string& name, unsigned rcode,
+                     const std::vector<std::string>& answer,
+                     const std::vector<std::string>& authority = {}, bool aa = true,
+                     unsigned id = 0x1234) {
+    unsigned flags = 0x8000 | (aa ? 0x0400 : 0) | rcode;
+    std::string out = u16(id) + u16(flags) + u16(1) + u16(static_cast<unsigned>(answer.size())) +
+                      u16(static_cast<unsigned>(authority.size())) + u16(0);
+    out += name_wire(name) + u16(257) + u16(1);
+    for (const auto& a : answer) {
+        out += a;
+    }
+    for (const auto& a : authority) {
+        out += a;
+    }
+    return out;
+}
+
+std::string soa(const std::string& zone) {
+    return rr(zone, type_soa,
+              name_wire("ns1." + zone) + name_wire("hostmaster." + zone) + u32(7) + u32(3600) +
+                  u32(600) + u32(86400) + u32(60));
+}
+
+} // namespace
+
+TEST_SUITE("dns") {
+    TEST_CASE("parse_server accepts IPv4, IPv6 and ports") {
+        std::string error;
+        auto a = parse_server("192.0.2.1", 53, &error);
+        REQUIRE(a);
+        CHECK(a->display() == "192.0.2.1@53");
+        auto b = parse_server("127.0.0.1@5353", 53, &error);
+        REQUIRE(b);
+        CHECK(b->port == 5353);
+        auto c = parse_server("::1@5300", 53, &error);
+        REQUIRE(c);
+        CHECK(c->address == "::1");
+        CHECK(c->port == 5300);
+        auto d = parse_server("[2001:db8::1]:853", 53, &error);
+        REQUIRE(d);
+        CHECK(d->address == "2001:db8::1");
+        CHECK(d->port == 853);
+    }
+
+    TEST_CASE("parse_server refuses names, bad ports and junk") {
+        std::string error;
+        CHECK_FALSE(parse_server("dns.example", 53, &error));
+        CHECK(error.find("not a numeric") != std::string::npos);
+        CHECK_FALSE(parse_server("127.0.0.1@0", 53, &error));
+        CHECK_FALSE(parse_server("127.0.0.1@65536", 53, &error));
+        CHECK_FALSE(parse_server("127.0.0.1@", 53, &error));
+        CHECK_FALSE(parse_server("[::1", 53, &error));
+        CHECK_FALSE(parse_server("[::1]x", 53, &error));
+    }
+
+    TEST_CASE("read_resolv_conf keeps nameserver lines") {
+        std::string path = std::string(CAAPOL_TEST_DATA) + "/dns/resolv.conf";
+        auto servers = read_resolv_conf(path);
+        REQUIRE(servers.size() == 2);
+        CHECK(servers[0].display() == "192.0.2.53@53");
+        CHECK(servers[1].display() == "2001:db8::53@53");
+        CHECK(read_resolv_conf("/nonexistent/resolv.conf").empty());
+    }
+
+    TEST_CASE("build_query writes RD, the question and an EDNS0 OPT with 1232 bytes") {
+        std::string error;
+        auto wire = build_query(0xbeef, "Example.COM", type_caa, true, &error);
+        REQUIRE(wire);
+        auto header = read_header(*wire);
+        REQUIRE(header);
+        CHECK(header->id == 0xbeef);
+        CHECK_FALSE(header->is_response);
+        CHECK(((static_cast<unsigned char>((*wire)[2]) & 0x01) != 0)); // RD
+        CHECK(header->question_type == type_caa);
+        CHECK(header->question_wire == name_wire("Example.COM"));
+        CHECK(wire->substr(wire->size() - 11) ==
+              std::string("\0\0\x29\x04\xd0\0\0\0\0\0\0", 11)); // OPT, payload 1232
+        auto norec = build_query(1, "example.com", type_soa, false, &error);
+        REQUIRE(norec);
+        CHECK((static_cast<unsigned char>((*norec)[2]) & 0x01) == 0);
+    }
+
+    TEST_CASE("build_query reads escapes and refuses bad names") {
+        std::string error;
+        auto wire = build_query(1, "a\\046b.example", type_caa, true, &error);
+        REQUIRE(wire);
+        CHECK(read_header(*wire)->question_wire == std::string("\x03"
+                                                               "a.b\x07"
+                                                               "example\0",
+                                                               13));
+        CHECK_FALSE(build_query(1, "a..example", type_caa, true, &error));
+        CHECK_FALSE(build_query(1, std::string(64, 'a') + ".example", type_caa, true, &error));
+        CHECK_FALSE(build_query(1, "a\\999.example", type_caa, true, &error));
+    }
+
+    TEST_CASE("mismatch: wrong ID, not a response, other question") {
+        std::string error;
+        auto query = read_header(*build_query(0x1234, "a.example", type_caa, true, &error));
+        auto good = read_header(response("A.EXAMPLE", rcode_noerror, {}));
+        CHECK(mismatch(*query, *good).empty()); // names compare ignoring case
+        CHECK(mismatch(*query, *read_header(response("a.example", 0, {}, {}, true, 0x1235))) ==
+              "wrong ID");
+        CHECK(mismatch(*query, *read_header(response("b.example", 0, {}))) ==
+              "answer to another question");
+        std::string not_response = response("a.example", 0, {});
+        not_response[2] = 0;
+        CHECK(mismatch(*query, *read_header(not_response)) == "not a response");
+        CHECK_FALSE(read_header("short"));
+    }
+
+    TEST_CASE("interpret_caa: records, with the aliases followed") {
+        auto answer = interpret_caa(
+            response("www.example", 0,
+                     {rr("www.example", type_cname, name_wire("cdn.example")),
+                      rr("cdn.example", type_caa, caa_rdata(0, "issue", "ca.example"), 60)}),
+            "www.example", "192.0.2.1@53");
+        CHECK(answer.answer.kind == climb::AnswerKind::records);
+        REQUIRE(answer.answer.records.size() == 1);
+        CHECK(answer.answer.records[0].record.value == "ca.example");
+        CHECK(answer.answer.records[0].ttl == 60);
+        CHECK(answer.answer.aliases == std::vector<std::string>{"cdn.example"});
+        CHECK(answer.answer.server == "192.0.2.1@53");
+    }
+
+    TEST_CASE("interpret_caa: DNAME synthesis") {
+        auto answer = interpret_caa(
+            response("x.old.example", 0,
+                     {rr("old.example", type_dname, name_wire("new.example")),
+                      rr("x.new.example", type_caa, caa_rdata(0, "issue", "ca.example"))}),
+            "x.old.example", "s");
+        CHECK(answer.answer.kind == climb::AnswerKind::records);
+        CHECK(answer.answer.aliases == std::vector<std::string>{"x.new.example"});
+    }
+
+    TEST_CASE("interpret_caa: a chain ending without data") {
+        // NODATA for the target (its zone's SOA): empty.
+        auto nodata = interpret_caa(response("a.example", 0,
+                                             {rr("a.example", type_cname, name_wire("b.other"))},
+                                             {soa("other")}),
+                                    "a.example", "s");
+        CHECK(nodata.answer.kind == climb::AnswerKind::empty);
+        // An authoritative server that does not serve the target: query the target next.
+        auto out_of_zone = interpret_caa(
+            response("a.example", 0, {rr("a.example", type_cname, name_wire("b.other"))}),
+            "a.example", "s");
+        CHECK(out_of_zone.answer.kind == climb::AnswerKind::alias);
+        CHECK(out_of_zone.answer.target == "b.other");
+        CHECK(out_of_zone.answer.aliases.empty());
+        // NXDOMAIN at the end of a chain.
+        auto nx = interpret_caa(
+            response("a.example", 3, {rr("a.example", type_cname, name_wire("b.other"))}),
+            "a.example", "s");
+        CHECK(nx.answer.kind == climb::AnswerKind::nxdomain);
+    }
+
+    TEST_CASE("interpret_caa: NODATA, NXDOMAIN, referral") {
+        CHECK(interpret_caa(response("a.example", 0, {}, {soa("example")}), "a.example", "s")
+                  .answer.kind == climb::AnswerKind::empty);
+        CHECK(interpret_caa(response("a.example", 3, {}, {soa("example")}), "a.example", "s")
+                  .answer.kind == climb::AnswerKind::nxdomain);
+        auto referral = interpret_caa(
+            response("a.child.example", 0, {},
+                     {rr("child.example", type_ns, name_wire("ns.child.example"))}, false),
+            "a.child.example", "s");
+        CHECK(referral.referral);
+        CHECK(referral.answer.kind == climb::AnswerKind::failure);
+    }
+
+    TEST_CASE("interpret_caa: error RCODEs and malformed data are failures") {
+        for (unsigned rcode : {1u, 2u, 4u, 5u, 9u}) {
+            auto a = interpret_caa(response("a.example", rcode, {}), "a.example", "192.0.2.1@53");
+            CHECK(a.answer.kind == climb::AnswerKind::failure);
+            CHECK(a.answer.reason.find(rcode_name(rcode)) != std::string::npos);
+            CHECK(a.answer.server == "192.0.2.1@53");
+        }
+        CHECK(interpret_caa("\x12\x34garbage", "a.example", "s").answer.kind ==
+              climb::AnswerKind::failure);
+        auto empty_tag = interpret_caa(
+            response("a.example", 0, {rr("a.example", type_caa, caa_rdata(0, "", "x"))}),
+            "a.example", "s");
+        CHECK(empty_tag.answer.kind == climb::AnswerKind::failure);
+        CHECK(empty_tag.answer.reason.find("does not parse") != std::string::npos);
+    }
+
+    TEST_CASE("interpret_caa: upper-case tags are kept") {
+        auto a = interpret_caa(
+            response("a.example", 0,
+                     {rr("A.Example", type_caa, caa_rdata(0, "ISSUE", "ca.example"))}),
+            "a.example", "s");
+        REQUIRE(a.answer.kind == climb::AnswerKind::records);
+        CHECK(a.answer.records[0].record.tag == "ISSUE");
+    }
+}
