@@ -39,7 +39,7 @@ private:
 
     // Checks one record; returns whether it restricts issuance (issue/issuewild, or a
     // critical tag no CA understands).
-    void check_record(const zone::CaaEntry& entry) {
+    void check_record(const zone::CaaEntry& entry, const caa::IssueValueParse& parsed) {
         const zone::Site& site = entry.site;
         const std::string_view tag = entry.tag;
         if ((entry.flags & 0x7f) != 0) {
@@ -80,7 +80,7 @@ private:
             return;
         }
         if (caa::is_issue_type(tag)) {
-            check_issue_value(entry);
+            check_issue_value(entry, parsed);
         } else if (text::iequals(tag, "iodef")) {
             if (std::string problem = caa::check_iodef_url(entry.value); !problem.empty()) {
                 report("iodef-url", site, problem);
@@ -96,9 +96,8 @@ private:
         }
     }
 
-    void check_issue_value(const zone::CaaEntry& entry) {
+    void check_issue_value(const zone::CaaEntry& entry, const caa::IssueValueParse& parsed) {
         const zone::Site& site = entry.site;
-        auto parsed = caa::parse_issue_value(entry.value);
         if (!parsed.value) {
             const char* rule =
                 parsed.error.rule == "parameter-syntax" ? "parameter-syntax" : "issuer-syntax";
@@ -181,9 +180,17 @@ private:
         bool has_issue = false;
         bool has_issuewild = false;
         bool restricts = false;
+        // Per issue tag: the ";" records and how many others there are.
+        std::vector<const zone::CaaEntry*> empties[2];
+        std::size_t others[2] = {0, 0};
         std::unordered_map<std::string, const zone::CaaEntry*> seen;
         for (const zone::CaaEntry* entry : set) {
-            check_record(*entry);
+            caa::IssueValueParse parsed;
+            bool issue_type = caa::is_issue_type(entry->tag);
+            if (issue_type) {
+                parsed = caa::parse_issue_value(entry->value); // once per record
+            }
+            check_record(*entry, parsed);
             caa::Record record = entry->record();
             bool issue = text::iequals(record.tag, "issue");
             bool issuewild = text::iequals(record.tag, "issuewild");
@@ -193,6 +200,14 @@ private:
                 (caa::is_critical(record) && caa::is_valid_tag(record.tag) &&
                  !caa::is_known_tag(record.tag))) {
                 restricts = true;
+            }
+            if (issue || issuewild) {
+                int k = issue ? 0 : 1;
+                if (parsed.value && parsed.value->issuer.empty()) {
+                    empties[k].push_back(entry);
+                } else {
+                    ++others[k];
+                }
             }
             auto [it, inserted] = seen.emplace(caa::canonical_key(record), entry);
             if (!inserted) {
@@ -212,27 +227,16 @@ private:
                        " has no issue or issuewild record: it restricts no CA");
         }
         // ";" beside other records of the same issue tag: it authorises nobody, they still do.
-        for (const char* tag : {"issue", "issuewild"}) {
-            std::size_t others = 0;
-            std::vector<const zone::CaaEntry*> empties;
-            for (const zone::CaaEntry* entry : set) {
-                if (!text::iequals(entry->tag, tag)) {
-                    continue;
-                }
-                auto parsed = caa::parse_issue_value(entry->value);
-                if (parsed.value && parsed.value->issuer.empty()) {
-                    empties.push_back(entry);
-                } else {
-                    ++others;
-                }
+        for (int k = 0; k < 2; ++k) {
+            const char* tag = k == 0 ? "issue" : "issuewild";
+            if (others[k] == 0) {
+                continue;
             }
-            if (others > 0) {
-                for (const zone::CaaEntry* entry : empties) {
-                    report("empty-issuer-with-others", entry->site,
-                           std::string("this ") + tag +
-                               " \";\" record authorises no CA, but the other " + tag +
-                               " records of " + owner + " still authorise theirs");
-                }
+            for (const zone::CaaEntry* entry : empties[k]) {
+                report("empty-issuer-with-others", entry->site,
+                       std::string("this ") + tag +
+                           " \";\" record authorises no CA, but the other " + tag + " records of " +
+                           owner + " still authorise theirs");
             }
         }
     }

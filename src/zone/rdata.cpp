@@ -252,7 +252,9 @@ RdataError check_caa(const Token* tokens, std::size_t count, Rdata& out) {
 
 // Presentation text of a field for ldns: quotes restored, escapes as written.
 void append_field(std::string& out, const Token& token) {
-    out += ' ';
+    if (!token.joined) {
+        out += ' ';
+    }
     if (token.quoted) {
         out += '"';
         out += token.text;

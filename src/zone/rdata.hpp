@@ -17,6 +17,7 @@ struct Token {
     std::uint32_t line = 0;
     std::uint32_t column = 0;
     bool quoted = false;
+    bool joined = false; // written right after the previous field (alpn="h2,h3")
 };
 
 // Parses a domain name field (escapes, "@", relative names completed with `origin`, which is

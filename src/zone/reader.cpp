@@ -245,7 +245,9 @@ private:
         std::uint32_t column = in_.column();
         std::string* sink = nullptr;
         if (!entry.failed) {
-            sink = &entry.add(line, column, quoted).text;
+            Token& token = entry.add(line, column, quoted);
+            token.joined = entry.count > 1 && line == end_line_ && column == end_column_;
+            sink = &token.text;
         }
         if (quoted) {
             in_.advance();
@@ -297,9 +299,13 @@ private:
         if (sink != nullptr) {
             entry.bytes += sink->size() + 1;
         }
+        end_line_ = in_.line();
+        end_column_ = in_.column();
     }
 
     Input& in_;
+    std::uint32_t end_line_ = 0; // where the last field ended
+    std::uint32_t end_column_ = 0;
 };
 
 bool has_git(const fs::path& dir) {
@@ -703,7 +709,7 @@ private:
                            "relative name with no origin");
                     return;
                 }
-                std::string owner;
+                std::string& owner = scratch_owner_; // reused: no allocation per name
                 std::string error = detail::parse_name(owner_token->text, origin_, owner);
                 if (!error.empty()) {
                     report("syntax", file, owner_token->line, owner_token->column, error);
@@ -744,7 +750,8 @@ private:
             ttl = last_ttl_;
         }
 
-        detail::Rdata rdata;
+        detail::Rdata& rdata = rdata_; // reused across records
+        rdata.target.clear();
         auto error = detail::check_rdata(type, type_token.text, owner_, ttl, tokens + i + 1,
                                          count - i - 1, origin_, rdata);
         if (!error.message.empty()) {
@@ -825,6 +832,8 @@ private:
     bool have_last_ttl_ = false;
     std::string owner_;
     std::string owner_raw_;
+    std::string scratch_owner_;
+    detail::Rdata rdata_;
     std::uint64_t owner_generation_ = 0;
     bool have_owner_ = false;
     bool owner_in_zone_ = false;

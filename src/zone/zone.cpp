@@ -40,10 +40,16 @@ std::uint32_t Zone::find_id(std::string_view name) const {
     if (slots_.empty()) {
         return no_entry;
     }
+    std::size_t hash = std::hash<std::string_view>{}(name);
+    auto tag = static_cast<std::uint32_t>(hash >> 32);
     std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = std::hash<std::string_view>{}(name)&mask;; i = (i + 1) & mask) {
-        std::uint32_t id = slots_[i];
-        if (id == no_entry || names[id].name == name) {
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        std::uint64_t slot = slots_[i];
+        if (slot == empty_slot) {
+            return no_entry;
+        }
+        auto id = static_cast<std::uint32_t>(slot);
+        if (static_cast<std::uint32_t>(slot >> 32) == tag && names[id].name == name) {
             return id;
         }
     }
@@ -54,16 +60,21 @@ const NameInfo* Zone::find(std::string_view name) const {
     return id == no_entry ? nullptr : &names[id];
 }
 
+void Zone::insert_slot(std::uint32_t id) {
+    std::size_t hash = std::hash<std::string_view>{}(names[id].name);
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i] != empty_slot) {
+        i = (i + 1) & mask;
+    }
+    slots_[i] = (static_cast<std::uint64_t>(hash >> 32) << 32) | id;
+}
+
 void Zone::grow_index() {
     std::size_t size = slots_.empty() ? 1024 : slots_.size() * 2;
-    slots_.assign(size, no_entry);
-    std::size_t mask = size - 1;
+    slots_.assign(size, empty_slot);
     for (std::uint32_t id = 0; id < names.size(); ++id) {
-        std::size_t i = std::hash<std::string_view>{}(names[id].name) & mask;
-        while (slots_[i] != no_entry) {
-            i = (i + 1) & mask;
-        }
-        slots_[i] = id;
+        insert_slot(id);
     }
 }
 
@@ -79,12 +90,7 @@ std::uint32_t Zone::get_or_add(const std::string& name, Site site) {
     info.name = arena_.store(name);
     info.first = site;
     names.push_back(info);
-    std::size_t mask = slots_.size() - 1;
-    std::size_t i = std::hash<std::string_view>{}(info.name) & mask;
-    while (slots_[i] != no_entry) {
-        i = (i + 1) & mask;
-    }
-    slots_[i] = id;
+    insert_slot(id);
     return id;
 }
 

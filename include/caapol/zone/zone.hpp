@@ -127,10 +127,14 @@ struct Zone {
 
 private:
     void grow_index();
+    void insert_slot(std::uint32_t id);
     std::uint32_t find_id(std::string_view name) const;
 
     Arena arena_;
-    std::vector<std::uint32_t> slots_;    // open addressing: indexes into names, or no_entry
+    // Open addressing: (hash << 32 | index into names), or empty_slot. Keeping part of the
+    // hash beside the index skips most string comparisons (and their cache misses).
+    static constexpr std::uint64_t empty_slot = ~std::uint64_t{0};
+    std::vector<std::uint64_t> slots_;
     std::deque<std::uint64_t> pending_;   // name hashes read since the last finish()
     std::vector<std::uint64_t> existing_; // sorted, unique
 };
