@@ -29,6 +29,13 @@ CAAPOL = None
 # slower and its resident memory includes shadow memory, so bounds differ.
 SANITIZED = False
 GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
+# Root reads a file of mode 000 anyway: as root, unreadable-file cases run caapol as nobody
+# (setpriv, util-linux), or are skipped without it.
+SETPRIV = shutil.which("setpriv", path="/usr/bin:/bin")
+AS_NOBODY = [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups"] \
+    if os.geteuid() == 0 and SETPRIV else []
+UNREADABLE_SKIP = "running as root without setpriv: chmod 000 does not stop root reading" \
+    if os.geteuid() == 0 and not SETPRIV else None
 HANG_BOUND = 30.0  # seconds any single run may take (release build; ASan: x3)
 RSS_BOUND_MB = 512  # peak resident memory of one run (release build only)
 # CPU seconds (user + system; wall seconds without GNU time) the 100,000-domain policy may
@@ -67,7 +74,7 @@ class Result:
         self.elapsed, self.max_rss_kb, self.cpu = elapsed, max_rss_kb, cpu
 
 
-def run(argv, cwd, timeout):
+def run(argv, cwd, timeout, unprivileged=False):
     """Runs caapol with argv; returns a Result (status < 0: killed by that signal; None:
     killed after timeout). Peak RSS comes from GNU time when installed (None otherwise): the
     rusage of a child forked straight from this script would count the script's own memory."""
@@ -77,7 +84,7 @@ def run(argv, cwd, timeout):
         if key in os.environ:
             env[key] = os.environ[key]
     report = os.path.join(cwd, ".time-report")
-    command = [CAAPOL] + argv
+    command = (AS_NOBODY if unprivileged else []) + [CAAPOL] + argv
     if GNU_TIME:
         command = [GNU_TIME, "-o", report, "-f", "%x %M %U %S"] + command
     start = time.monotonic()
@@ -137,11 +144,12 @@ class Case:
     must name it. checks: extra functions (result, workdir) -> list of problems."""
 
     def __init__(self, name, argv, exits, located_files=(), names_file=None, checks=(),
-                 bound=None, cpu_bound=None, skip=None):
+                 bound=None, cpu_bound=None, skip=None, unprivileged=False):
         self.name, self.argv, self.exits = name, argv, set(exits)
         self.located_files = list(located_files)
         self.names_file, self.checks = names_file, list(checks)
         self.bound, self.cpu_bound, self.skip = bound, cpu_bound, skip
+        self.unprivileged = unprivileged  # run as nobody when the test runs as root
 
 
 def check_case(case, result, workdir):
@@ -402,9 +410,9 @@ def zone_cases(workdir, seeds):
     write(workdir, "unreadable.zone", ZONE_HEAD)
     os.chmod(os.path.join(workdir, "unreadable.zone"), 0)
     cases.append(Case("zone an unreadable file", lint + ["unreadable.zone"], (2,),
-                      names_file="unreadable.zone",
-                      skip="running as root: chmod 000 does not stop root reading"
-                      if os.geteuid() == 0 else None))
+                      names_file="unreadable.zone", unprivileged=True,
+                      checks=[stderr_has("Permission denied")],
+                      skip=UNREADABLE_SKIP))
     fifo = os.path.join(workdir, "fifo.zone")
     os.mkfifo(fifo)
     cases.append(Case("zone a FIFO given as a file", lint + ["fifo.zone"], (1, 2),
@@ -558,11 +566,11 @@ def policy_cases(workdir, seeds):
                           names_file="missing.toml"))
     write(workdir, "unreadable.toml", head)
     os.chmod(os.path.join(workdir, "unreadable.toml"), 0)
-    root_skip = "running as root: chmod 000 does not stop root reading" \
-        if os.geteuid() == 0 else None
     for cmd in ("check", "generate"):
         cases.append(Case("policy %s an unreadable file" % cmd, [cmd, "unreadable.toml"], (2,),
-                          names_file="unreadable.toml", skip=root_skip))
+                          names_file="unreadable.toml", unprivileged=True,
+                          checks=[stderr_has("Permission denied")],
+                          skip=UNREADABLE_SKIP))
     os.mkfifo(os.path.join(workdir, "fifo.toml"))
     cases.append(Case("policy check a FIFO given as a file", ["check", "fifo.toml"], (2,),
                       names_file="fifo.toml", bound=2))
@@ -612,6 +620,7 @@ def main(argv):
     passed = failed = gaps = skipped = 0
     gap_names, failed_names = [], []
     workdir = tempfile.mkdtemp(prefix="caapol-hostile-")
+    os.chmod(workdir, 0o755)  # nobody (see AS_NOBODY) must reach the unreadable files
     try:
         started = time.monotonic()
         cases = zone_cases(workdir, seeds) + policy_cases(workdir, seeds) + \
@@ -627,7 +636,7 @@ def main(argv):
                 print("SKIP %s: %s" % (case.name, case.skip))
                 continue
             timeout = (case.bound or HANG_BOUND) * (3 if SANITIZED else 1) + 5
-            result = run(case.argv, workdir, timeout)
+            result = run(case.argv, workdir, timeout, case.unprivileged)
             problems = check_case(case, result, workdir)
             figures = "exit %s, %.2f s" % (result.status, result.elapsed)
             if result.cpu is not None:
