@@ -250,6 +250,26 @@ class Authoritative(unittest.TestCase):
         self.assertEqual([(s["server"], s["serial"], s["status"]) for s in r["servers"]],
                          [(f"127.0.0.1@{port}", 1, "drift"), (f"127.0.0.2@{port}", 2, "ok")])
 
+    def test_same_verdicts_as_through_the_resolver(self):
+        # Zones found by SOA (a name in a delegated child zone, names below non-zone names),
+        # CNAME/DNAME chains and climbs above the zone through the resolver.
+        with harness.DnsServers() as servers:
+            zones = {"example.test": data("example.test.zone"),
+                     "other.test": data("other.test.zone"),
+                     "child.example.test": data("child.example.test.zone")}
+            nsd = servers.start_nsd(zones)
+            resolver = servers.start_unbound({zone: [nsd.endpoint] for zone in zones})
+            auth = verify("--authoritative", "--port", str(nsd.port), "--format", "json",
+                          "--names", data("names.txt"), data("example.toml"), resolver=resolver)
+            plain = verify("--format", "json", "--names", data("names.txt"),
+                           data("example.toml"), resolver=resolver)
+        self.assertEqual(auth.returncode, 1, auth.stderr)
+        by_mode = [{r["name"]: (r["status"], r["found_at"]) for r in json.loads(p.stdout)["results"]}
+                   for p in (auth, plain)]
+        self.assertEqual(by_mode[0], by_mode[1])
+        zones_seen = {s["zone"] for r in json.loads(auth.stdout)["results"] for s in r["servers"]}
+        self.assertEqual(zones_seen, {"example.test", "child.example.test"})
+
     def test_agreeing_servers_match(self):
         with harness.DnsServers() as servers:
             port = harness.free_port(("127.0.0.1", "127.0.0.2"))
