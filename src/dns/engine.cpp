@@ -163,6 +163,17 @@ void Engine::start(Slot& slot) {
         complete(slot, Response{false, {}, "not a numeric address", false});
         return;
     }
+    if (auto silent = silent_.find(slot.query.server.display());
+        silent != silent_.end() && silent->second >= silent_limit) {
+        // The server answered none of the last queries: fail fast instead of waiting out the
+        // retries of every remaining query (100,000 names behind a dead resolver).
+        complete(slot, Response{false,
+                                {},
+                                "not asked: the last " + std::to_string(silent_limit) +
+                                    " queries to this server got no answer",
+                                false});
+        return;
+    }
     // A random ID not used by another query in flight.
     std::uint16_t id = 0;
     for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -369,6 +380,7 @@ void Engine::handle_datagram(std::string_view wire, const sockaddr_storage& from
         start_tcp(slot);
         return;
     }
+    silent_[slot.query.server.display()] = 0;
     complete(slot, Response{true, std::string(wire), {}, false});
 }
 
@@ -444,6 +456,7 @@ void Engine::handle_tcp(Slot& slot, short revents) {
             fail("the answer is truncated even over TCP");
             return;
         }
+        silent_[slot.query.server.display()] = 0;
         complete(slot, Response{true, std::move(wire), {}, true});
     }
 }
@@ -467,6 +480,7 @@ void Engine::check_deadlines() {
             transmit(slot);
             continue;
         }
+        ++silent_[slot.query.server.display()];
         std::string error =
             "no answer after " + std::to_string(slot.tries) + (slot.tries == 1 ? " try" : " tries");
         if (!slot.note.empty()) {

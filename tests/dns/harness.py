@@ -12,7 +12,7 @@ As a module:
         unbound = dns.start_unbound({"example.test": [nsd.endpoint]})      # -> "127.0.0.1@PORT"
         ...
 As a script (for shell scripts: prints "nsd ADDR@PORT" and "resolver ADDR@PORT" lines, then
-serves until stdin closes or SIGTERM):
+serves until its standard input closes or it gets SIGTERM):
     harness.py serve [--nsd-address 127.0.0.1] [--port N] ZONE=FILE... [--stub ZONE=ADDR@PORT]
 """
 import argparse
@@ -262,8 +262,10 @@ def serve(argv):
     args = parser.parse_args(argv)
     zones = dict(z.split("=", 1) for z in args.zones)
     with DnsServers() as dns:
-        stop = []
-        signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+        def on_term(*_):
+            raise KeyboardInterrupt  # leave the with-block: the servers are stopped and reaped
+
+        signal.signal(signal.SIGTERM, on_term)
         nsd = dns.start_nsd(zones, address=args.nsd_address, port=args.port)
         print(f"nsd {nsd.endpoint}", flush=True)
         if not args.no_unbound:
@@ -274,9 +276,8 @@ def serve(argv):
             print(f"resolver {dns.start_unbound(stubs)}", flush=True)
         print("ready", flush=True)
         try:
-            while not stop:
-                if not sys.stdin.read(1):
-                    break
+            while sys.stdin.read(1):
+                pass
         except (KeyboardInterrupt, OSError):
             pass
     return 0

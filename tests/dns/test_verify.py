@@ -192,6 +192,29 @@ class ThroughResolver(unittest.TestCase):
         self.assertEqual([r["status"] for r in results], ["error", "error"])
         self.assertIn("no answer after 2 tries", results[0]["error"])
 
+    def test_dead_resolver_is_given_up_after_50_silent_queries(self):
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        names = os.path.join(SERVERS.dir, "many-names.txt")
+        with open(names, "w") as f:
+            f.writelines(f"host{i}.example.test\n" for i in range(400))
+        try:
+            endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
+            start = time.monotonic()
+            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+                                "--retries", "0", "--max-in-flight", "10", "--format", "json",
+                                "--names", names, data("ok.toml")],
+                               capture_output=True, text=True, timeout=60)
+            elapsed = time.monotonic() - start
+        finally:
+            silent.close()
+        self.assertEqual(p.returncode, 3)
+        results = json.loads(p.stdout)["results"]
+        self.assertEqual(len(results), 402)
+        self.assertEqual({r["status"] for r in results}, {"error"})
+        self.assertTrue(any("not asked: the last 50 queries" in r["error"] for r in results))
+        self.assertLess(elapsed, 8)  # 40 rounds of 0.3 s without giving up
+
     def test_second_resolver_used_when_the_first_fails(self):
         silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         silent.bind(("127.0.0.1", 0))

@@ -157,3 +157,21 @@ TEST_SUITE("policy") {
         CHECK(found == 100000);
     }
 }
+
+TEST_SUITE("policy") {
+    TEST_CASE("nesting pre-scan: brackets and dots inside strings, comments and quoted keys") {
+        std::string brackets = repeat("[{", 100);
+        std::string dots = repeat("a.", 100);
+        std::string text = "version = 1 # " + brackets + "\n" + "\"" + dots + "\" = 1\n" +
+                           "b = \"" + brackets + "\\\"" + brackets + "\"\n" + "c = '" + brackets +
+                           "\\'\n" + "d = \"\"\"\n" + brackets + "\\\"\"\"" + brackets +
+                           "\n\"\"\"\n" + "e = '''" + brackets + "\n\"" + brackets + "'''\n" +
+                           "f = [ # " + brackets + "\n  1, # " + brackets + "\n]\n" +
+                           "g = { h = \"" + brackets + "\", 'i." + dots + "' = 1 }\n";
+        auto diagnostics = check(text);
+        std::string seen = rules(diagnostics);
+        CHECK(seen.find("nesting-too-deep") == std::string::npos);
+        CHECK(seen.find("toml-syntax") == std::string::npos);
+        CHECK(seen.find("unknown-key@2:1") != std::string::npos);
+    }
+}

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
+#include <unordered_map>
 #include <vector>
 
 namespace caapol::dns {
@@ -86,6 +87,10 @@ private:
     std::uint32_t random_state_;
     std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
     std::vector<char> receive_buffers_;
+    // Queries in a row that got no answer at all, per server ("ADDR@PORT"); at silent_limit
+    // the server is taken for dead for the rest of the run and not asked again.
+    static constexpr unsigned silent_limit = 50;
+    std::unordered_map<std::string, unsigned> silent_;
 };
 
 } // namespace caapol::dns

@@ -32,7 +32,8 @@ struct Domain {
 
 struct Policy {
     std::vector<std::string> files; // as given
-    // Sorted in DNS canonical order (RFC 4034 §6.1) by name.
+    // Sorted in DNS canonical order (RFC 4034 §6.1) by name; find and expected_for rely on it
+    // (binary search), so keep the order when building a Policy by hand.
     std::vector<Domain> domains;
 
     // The policy domain with exactly this name (normalized or not), or nullptr.
@@ -44,7 +45,9 @@ struct Policy {
 };
 
 // Parses and validates policy files. All problems of all files are added to `diagnostics`
-// (errors and warnings, each with file:line:col). Throws InputError when a file cannot be read.
+// (errors and warnings, each with file:line:col; sorted by place within each file). Rule ids
+// are listed in the man page (POLICY FORMAT). [defaults] of a file apply to that file's
+// domains only; a domain defined twice (in one file or across files) is an error. Throws InputError when a file cannot be read.
 // The returned policy holds what could be understood; callers refuse to use it when
 // diagnostics.has_errors().
 Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics);
