@@ -64,8 +64,13 @@ void LiveLookups::send_caa(const Route& route, const std::string& name, std::siz
         return;
     }
     dns::Query query{route.servers[server_index], name, dns::type_caa, route.recursion_desired};
-    engine_.submit(query, [this, route, name, server_index,
+    // The route is captured by address (it outlives run(), see the header): copying its
+    // server list for every query showed in profiles.
+    const Route* route_pointer = &route;
+    engine_.submit(query, [this, route_pointer, server_index,
                            earlier_failures](const dns::Query& q, dns::Response response) {
+        const Route& route = *route_pointer;
+        const std::string& name = q.name;
         std::string server = q.server.display();
         dns::CaaAnswer answer;
         if (response.ok) {

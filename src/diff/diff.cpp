@@ -59,14 +59,20 @@ const policy::Domain* Expectations::expected_for(const std::string& name) {
     if (name.empty()) {
         return nullptr;
     }
-    if (auto it = memo_.find(name); it != memo_.end()) {
+    const policy::Domain* own = policy_.find(name);
+    if (own != nullptr && !own->inherit && !own->records.empty()) {
+        return own;
+    }
+    // Memoize ancestors only: most names checked are leaves seen once.
+    std::string parent = dns_name::parent(name);
+    if (parent.empty()) {
+        return nullptr;
+    }
+    if (auto it = memo_.find(parent); it != memo_.end()) {
         return it->second;
     }
-    const policy::Domain* own = policy_.find(name);
-    const policy::Domain* result = own != nullptr && !own->inherit && !own->records.empty()
-                                       ? own
-                                       : expected_for(dns_name::parent(name));
-    memo_.emplace(name, result);
+    const policy::Domain* result = expected_for(parent);
+    memo_.emplace(std::move(parent), result);
     return result;
 }
 
@@ -90,7 +96,15 @@ NameResult compare(Expectations& expectations, const climb::Result& actual, bool
     out.actual = actual.records;
     out.relevant_name = actual.relevant_name;
     out.found_at = actual.found_at;
-    out.difference = caa::compare_sets(out.expected, plain(actual.records));
+    // Identical records in the same order are equivalent: skip the canonical comparison
+    // (the common case when checking many names against one policy).
+    bool identical = out.expected.size() == actual.records.size();
+    for (std::size_t i = 0; identical && i < out.expected.size(); ++i) {
+        identical = out.expected[i] == actual.records[i].record;
+    }
+    if (!identical) {
+        out.difference = caa::compare_sets(out.expected, plain(actual.records));
+    }
     out.status = out.difference.empty() ? Status::ok : Status::drift;
 
     // An inherit domain must own no CAA RRset, even one equal to what it would inherit.

@@ -45,7 +45,7 @@ public:
     // The cached CAA answer of `name` on `route`, or nullptr.
     const dns::CaaAnswer* cached(const Route& route, const std::string& name) const;
     // Looks up CAA at `name` (cache first; concurrent asks for the same key share one query).
-    // `done` runs from run() (or immediately when cached).
+    // `done` runs from run() (or immediately when cached). `route` must outlive run().
     void lookup_caa(const Route& route, const std::string& name,
                     std::function<void(const dns::CaaAnswer&)> done);
     // Any other query (SOA, NS, A, AAAA), not cached; servers of the route tried in order
