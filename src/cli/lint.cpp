@@ -193,6 +193,9 @@ int run_lint(const Arguments& args) {
                 throw InputError{path + ": no such file or directory"};
             }
         }
+        for (const auto& domain : policy.domains) {
+            load_options.names_of_interest.push_back(domain.name);
+        }
         zone::ZoneSet zones = zone::load_zone_files(files, load_options, diagnostics);
         lint::check_records(zones, diagnostics);
         if (!policy_paths.empty()) {

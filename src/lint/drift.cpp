@@ -45,7 +45,7 @@ private:
     }
 
     // Where findings about `name` that sit on no record of its own go: its first CAA record,
-    // else its first kept record (a CNAME, ...), else the zone's SOA.
+    // else its first record (policy domains are remembered by the reader), else the SOA.
     Location anchor(const zone::Zone& z, const zone::NameInfo* info) const {
         if (info != nullptr) {
             return zones_.location(info->has_caa() ? z.caa[info->caa_first].site : info->first);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace caapol::zone {
 
@@ -334,7 +335,8 @@ std::string display_path(const fs::path& path) {
 class Loader {
 public:
     Loader(ZoneSet& set, Diagnostics& diagnostics, const LoadOptions& options)
-        : set_(set), diagnostics_(diagnostics), options_(options) {}
+        : set_(set), diagnostics_(diagnostics), options_(options),
+          interest_(options.names_of_interest.begin(), options.names_of_interest.end()) {}
 
     void load_file(const std::string& path, const std::string& include_root) {
         // O_NONBLOCK: a FIFO must not hang the open; only regular files are read.
@@ -762,6 +764,12 @@ private:
         }
         ++z.record_count;
         Site site{file, where.line, where.column};
+        if (!interest_.empty() && interest_checked_ != owner_change_) {
+            interest_checked_ = owner_change_;
+            if (interest_.count(owner_) > 0) {
+                name_id(z, site); // remembers the name's first record
+            }
+        }
         if (z.record_count == 1) {
             z.first_record = site;
         }
@@ -833,6 +841,8 @@ private:
     std::string owner_;
     std::string owner_raw_;
     std::string scratch_owner_;
+    std::unordered_set<std::string> interest_;
+    std::uint64_t interest_checked_ = ~std::uint64_t{0};
     detail::Rdata rdata_;
     std::uint64_t owner_generation_ = 0;
     bool have_owner_ = false;

@@ -15,12 +15,18 @@ Diagnostics lint_text(const std::string& text, const std::string& policy_text = 
     zone::ZoneSet set;
     zone::LoadOptions options;
     options.allow_include = false;
+    policy::Policy policy;
+    if (!policy_text.empty()) {
+        Diagnostics policy_diagnostics;
+        policy = policy::load_from_string(policy_text, "p.toml", policy_diagnostics);
+        REQUIRE_MESSAGE(!policy_diagnostics.has_errors(), "policy must be valid");
+        for (const auto& domain : policy.domains) {
+            options.names_of_interest.push_back(domain.name);
+        }
+    }
     zone::load_zone_text(text, "db.example.com", options, set, diagnostics);
     lint::check_records(set, diagnostics);
     if (!policy_text.empty()) {
-        Diagnostics policy_diagnostics;
-        auto policy = policy::load_from_string(policy_text, "p.toml", policy_diagnostics);
-        REQUIRE_MESSAGE(!policy_diagnostics.has_errors(), "policy must be valid");
         lint::DriftOptions drift;
         drift.strict = strict;
         lint::check_policy(set, policy, drift, diagnostics);
@@ -211,6 +217,21 @@ TEST_SUITE("lint") {
         CHECK(dump(d) == "db.example.com:1:1: error: example.com. lacks 0 issue "
                          "\"letsencrypt.org\", required by the policy (p.toml:2:9); its CAA set "
                          "comes from nowhere in the loaded zones [policy-missing]\n");
+    }
+
+    TEST_CASE("policy drift: missing records of a name without CAA point at its first record") {
+        const std::string policy = "version = 1\n"
+                                   "[domain.\"example.com\"]\n"
+                                   "issue = [\"letsencrypt.org\"]\n"
+                                   "[domain.\"www.example.com\"]\n"
+                                   "issue = [\"pki.goog\"]\n";
+        auto d = lint_text(head + "@ CAA 0 issue \"letsencrypt.org\"\n"
+                                  "mail A 192.0.2.1\n"
+                                  "www A 192.0.2.2\n"
+                                  "www AAAA 2001:db8::1\n",
+                           policy);
+        CHECK(lines_of(d, "policy-missing") == std::vector<std::uint32_t>{4});
+        CHECK(lines_of(d, "policy-unexpected") == std::vector<std::uint32_t>{4});
     }
 
     TEST_CASE("policy drift: names under a policy domain must carry its set") {

@@ -30,6 +30,9 @@ struct LoadOptions {
     // else the file's directory; see ZoneFile for a per-file root).
     std::string include_root;
     bool allow_include = true; // false: every $INCLUDE is an error (fuzzing, in-memory text)
+    // Normalized names whose first record is wanted even when they own no kept record
+    // (policy domains: findings about them point at their first record).
+    std::vector<std::string> names_of_interest;
 };
 
 // One file to read, with the include root chosen for it (empty: LoadOptions' default).
