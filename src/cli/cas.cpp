@@ -10,11 +10,9 @@ namespace caapol::cli {
 int run_cas(const Arguments& args) {
     po::options_description options("Options");
     options.add_options()("format", po::value<std::string>()->default_value("text"),
-                          "output format: text or json");
-    po::options_description hidden;
-    hidden.add_options()("pattern", po::value<std::string>(), "");
-    po::options_description all;
-    all.add(options).add(hidden);
+                          "output format: text or json")(
+        "pattern", po::value<std::string>()->value_name("PATTERN"),
+        "keep CAs whose name or an identifier contains PATTERN (the same as a plain argument)");
     po::positional_options_description positional;
     positional.add("pattern", 1);
     po::variables_map values;
@@ -23,7 +21,7 @@ int run_cas(const Arguments& args) {
         "Lists the certificate authorities caapol knows and the CAA issuer identifiers each\n"
         "recognises. PATTERN keeps the CAs whose name or an identifier contains it (ignoring\n"
         "case). Exit status: 0 when something is listed, 1 when nothing matches.";
-    if (!parse_arguments("cas", usage, all, positional, args, values)) {
+    if (!parse_arguments("cas", usage, options, positional, args, values)) {
         return exit_ok;
     }
     const std::string format = values["format"].as<std::string>();

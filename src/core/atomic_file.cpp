@@ -73,26 +73,41 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
 }
 
 std::string read_file(const std::string& path) {
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         throw InputError{"cannot read " + path + ": " + reason()};
     }
     struct stat st {};
-    if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        std::fclose(f);
-        throw InputError{"cannot read " + path + ": it is a directory"};
+    if (::fstat(fd, &st) != 0) {
+        std::string message = "cannot read " + path + ": " + reason();
+        ::close(fd);
+        throw InputError{message};
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw InputError{"cannot read " + path + ": " +
+                         (S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file")};
     }
     std::string contents;
+    contents.reserve(static_cast<std::size_t>(st.st_size));
     char buffer[65536];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-        contents.append(buffer, n);
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            std::string message = "cannot read " + path + ": " + reason();
+            ::close(fd);
+            throw InputError{message};
+        }
+        if (n == 0) {
+            break;
+        }
+        contents.append(buffer, static_cast<std::size_t>(n));
     }
-    bool failed = std::ferror(f) != 0;
-    std::fclose(f);
-    if (failed) {
-        throw InputError{"cannot read " + path + ": read error"};
-    }
+    ::close(fd);
     return contents;
 }
 

@@ -171,6 +171,17 @@ std::string json_string(std::string_view s) {
         if (len == 0) {
             out += "\\ufffd";
             ++i;
+        } else if (len == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+            // C1 controls stay escaped: a terminal showing the JSON may act on them.
+            char buf[7];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(s[i + 1]));
+            out += buf;
+            i += 2;
+        } else if (len == 3 && c == 0xe2 && s[i + 1] == '\x80' &&
+                   (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
+            // U+2028/U+2029 are line breaks to JavaScript readers of the JSON.
+            out += s[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+            i += 3;
         } else {
             out.append(s.substr(i, len));
             i += len;

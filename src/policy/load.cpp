@@ -134,10 +134,19 @@ std::string explain(const std::string& what, std::string_view value, const std::
 // `allow_space`; non-ASCII unless `allow_non_ascii`.
 std::string forbidden_character(std::string_view s, bool allow_space, bool allow_quotes,
                                 bool allow_non_ascii) {
-    for (unsigned char c : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c == 0x7f) {
             char buf[48];
             std::snprintf(buf, sizeof buf, "a control character (0x%02x)", c);
+            return buf;
+        }
+        // C1 controls (U+0080-U+009F, UTF-8 C2 80-9F): some terminals act on them as on ESC.
+        if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+            static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+            char buf[48];
+            std::snprintf(buf, sizeof buf, "a control character (U+%04X)",
+                          static_cast<unsigned char>(s[i + 1]));
             return buf;
         }
         if (!allow_quotes && c == '"') {

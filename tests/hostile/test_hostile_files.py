@@ -53,19 +53,7 @@ MARKER = "caapol-secret-9f3b1c"  # put in files that must never be read
 # Case name -> why the behaviour is missing (and whose it is). The case still runs: its
 # result is printed as KNOWN GAP, counted apart, and does not fail the test. When a gap is
 # closed, the case passes and the line prints "GAP CLOSED": remove the entry then.
-JSON_C1 = ("core text::json_string passes C1 controls (U+0080-U+009F, e.g. U+009B CSI) "
-           "through raw instead of as \\u009b")
-FIFO = ("core read_file (used by the policy loader) opens a FIFO and blocks reading it; "
-        "lint refuses non-regular files, check/generate should too")
-KNOWN_GAPS = {
-    "zone random bytes, --format json": JSON_C1,
-    "zone a C1 control (U+009B) in a value, --format json": JSON_C1,
-    "policy check a C1 control (U+009B) in a property value":
-        "policy: forbidden-character rejects C0 controls (U+001B) but accepts C1 (U+009B)",
-    "policy generate --format json a C1 control (U+009B) in a property value":
-        "policy accepts U+009B in a property value and " + JSON_C1,
-    "policy check a FIFO given as a file": FIFO,
-}
+KNOWN_GAPS = {}
 
 
 class Result:

@@ -28,6 +28,10 @@ TEST_SUITE("core") {
         CHECK(text::json_string("\xc3\xa9") == "\"\xc3\xa9\"");
         CHECK(text::json_string("\xc3") == "\"\\ufffd\"");
         CHECK(text::json_string("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\""); // surrogate
+        CHECK(text::json_string("a\xc2\x9b"
+                                "b") == "\"a\\u009bb\"");       // C1 control (CSI)
+        CHECK(text::json_string("\xc2\xa0") == "\"\xc2\xa0\""); // U+00A0 is not C1
+        CHECK(text::json_string("\xe2\x80\xa8") == "\"\\u2028\"");
     }
 
     TEST_CASE("did_you_mean finds close candidates only") {
