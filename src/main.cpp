@@ -1,5 +1,6 @@
 // caapol: keeps a domain's DNS CAA records true to a written policy.
 #include "caapol/cli/cli.hpp"
+#include "caapol/core/text.hpp"
 
 #include <cstring>
 #include <exception>
@@ -47,21 +48,25 @@ int main(int argc, char** argv) {
         try {
             return command.run(args);
         } catch (const UsageError& e) {
-            std::cerr << "caapol " << e.command << ": error: " << e.message << "\n"
+            std::cerr << "caapol " << e.command
+                      << ": error: " << caapol::text::escape_unprintable(e.message) << "\n"
                       << "Run 'caapol " << e.command << " --help' for usage.\n";
             return exit_input;
         } catch (const caapol::InputError& e) {
-            std::cerr << "caapol " << command.name << ": error: " << e.message << "\n";
+            std::cerr << "caapol " << command.name
+                      << ": error: " << caapol::text::escape_unprintable(e.message) << "\n";
             return exit_input;
         } catch (const std::bad_alloc&) {
             std::cerr << "caapol " << command.name << ": error: out of memory\n";
             return exit_input;
         } catch (const std::exception& e) {
-            std::cerr << "caapol " << command.name << ": internal error: " << e.what() << "\n";
+            std::cerr << "caapol " << command.name
+                      << ": internal error: " << caapol::text::escape_unprintable(e.what()) << "\n";
             return exit_input;
         }
     }
-    std::cerr << "caapol: error: unknown command '" << first << "'\n"
+    std::cerr << "caapol: error: unknown command '" << caapol::text::escape_unprintable(first)
+              << "'\n"
               << "Run 'caapol --help' for the list of commands.\n";
     return exit_input;
 }

@@ -52,7 +52,9 @@ IssueValueParse parse_issue_value(std::string_view text) {
     value.issuer = std::string(text.substr(issuer_start, i - issuer_start));
     if (!value.issuer.empty()) {
         if (std::string problem = check_issuer_domain(value.issuer); !problem.empty()) {
-            return fail("issuer-syntax", issuer_start, problem);
+            return fail("issuer-syntax", issuer_start,
+                        "the issuer \"" + text::escape_for_terminal(value.issuer) +
+                            "\" is not a domain name: " + problem);
         }
     }
     skip_wsp();

@@ -138,7 +138,7 @@ std::string check_iodef_url(std::string_view url) {
         rest = url.substr(7);
     } else {
         return "\"" + text::escape_for_terminal(url) +
-               "\" is not a mailto:, http: or https: URL (RFC 8659 §4.4)";
+               "\" is not a mailto:, http: or https: URL (RFC 8659 section 4.4)";
     }
     std::size_t host_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, host_end);
@@ -204,29 +204,26 @@ std::string check_issuer_domain(std::string_view issuer) {
         issuer.remove_suffix(1);
     }
     if (issuer.empty()) {
-        return "the issuer domain name is empty";
+        return "it is empty";
     }
     for (auto label : text::split(issuer, '.')) {
         if (label.empty()) {
-            return "the issuer \"" + text::escape_for_terminal(issuer) + "\" has an empty label";
+            return "it has an empty label";
         }
         for (char c : label) {
             if (!is_alpha(c) && !is_digit(c) && c != '-') {
-                return "the issuer \"" + text::escape_for_terminal(issuer) +
-                       "\" holds a character other than letters, digits, '-' and '.'";
+                return "it holds a character other than letters, digits, '-' and '.'";
             }
         }
         if (label.front() == '-' || label.back() == '-') {
-            return "the issuer \"" + text::escape_for_terminal(issuer) +
-                   "\" has a label starting or ending with '-'";
+            return "it has a label starting or ending with '-'";
         }
         if (label.size() > 63) {
-            return "the issuer \"" + text::escape_for_terminal(issuer) +
-                   "\" has a label longer than 63 characters";
+            return "it has a label longer than 63 characters";
         }
     }
     if (issuer.size() > 253) {
-        return "the issuer domain name is longer than 253 characters";
+        return "it is longer than 253 characters";
     }
     return "";
 }

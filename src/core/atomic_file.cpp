@@ -3,6 +3,7 @@
 #include "caapol/core/diagnostic.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -72,7 +73,7 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
     }
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, std::size_t max_bytes) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
     int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
@@ -88,6 +89,14 @@ std::string read_file(const std::string& path) {
         ::close(fd);
         throw InputError{"cannot read " + path + ": " +
                          (S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file")};
+    }
+    auto too_large = [&] {
+        ::close(fd);
+        return InputError{"cannot read " + path + ": it is larger than " +
+                          std::to_string(max_bytes >> 20) + " MiB"};
+    };
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+        throw too_large();
     }
     std::string contents;
     contents.reserve(static_cast<std::size_t>(st.st_size));
@@ -106,6 +115,9 @@ std::string read_file(const std::string& path) {
             break;
         }
         contents.append(buffer, static_cast<std::size_t>(n));
+        if (contents.size() > max_bytes) {
+            throw too_large(); // the file grew while being read
+        }
     }
     ::close(fd);
     return contents;

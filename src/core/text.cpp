@@ -80,6 +80,21 @@ std::string escape_for_terminal(std::string_view s) {
     return out;
 }
 
+std::string escape_unprintable(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
 std::string quote_zone_string(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {

@@ -137,10 +137,6 @@ def respond(query, over_tcp):
 class HostileResponder:
     def __init__(self, address="127.0.0.1", port=0):
         self.address = address
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((address, port))
-        self.port = self.udp.getsockname()[1]
-        responder = self
 
         class TcpHandler(socketserver.BaseRequestHandler):
             def handle(self):
@@ -171,7 +167,19 @@ class HostileResponder:
             allow_reuse_address = True
             daemon_threads = True
 
-        self.tcp = TcpServer((address, self.port), TcpHandler)
+        # UDP and TCP need the same port: a port the kernel picked for UDP may be taken for
+        # TCP, so try again with another one.
+        for attempt in range(50):
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind((address, port))
+            self.port = self.udp.getsockname()[1]
+            try:
+                self.tcp = TcpServer((address, self.port), TcpHandler)
+                break
+            except OSError:
+                self.udp.close()
+                if port != 0 or attempt == 49:
+                    raise
         self.stopping = False
         self.threads = [threading.Thread(target=self._serve_udp, daemon=True),
                         threading.Thread(target=self.tcp.serve_forever, daemon=True)]

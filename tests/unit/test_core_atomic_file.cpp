@@ -55,6 +55,19 @@ TEST_SUITE("core") {
         CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
     }
 
+    TEST_CASE("read_file refuses files over the size limit") {
+        TempDir dir;
+        std::string path = (dir.path / "big.toml").string();
+        write_file_atomically(path, std::string(3u << 20, 'x'));
+        CHECK(read_file(path, 4u << 20).size() == (3u << 20));
+        try {
+            (void)read_file(path, 2u << 20);
+            FAIL("no error for a file over the limit");
+        } catch (const InputError& e) {
+            CHECK(e.message.find("larger than 2 MiB") != std::string::npos);
+        }
+    }
+
     TEST_CASE("read_file refuses directories and FIFOs without blocking") {
         TempDir dir;
         CHECK(message_of(dir.path.string()).find("is a directory") != std::string::npos);

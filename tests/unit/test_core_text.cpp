@@ -14,6 +14,12 @@ TEST_SUITE("core") {
         CHECK(text::escape_for_terminal("\xc3\xa9") == "\\xc3\\xa9");
     }
 
+    TEST_CASE("escape_unprintable keeps backslashes, escapes control and non-ASCII bytes") {
+        CHECK(text::escape_unprintable("a\\x1b b") == "a\\x1b b");
+        CHECK(text::escape_unprintable("a\x1b[2J") == "a\\x1b[2J");
+        CHECK(text::escape_unprintable("\xc2\x9b") == "\\xc2\\x9b");
+    }
+
     TEST_CASE("quote_zone_string escapes quotes, backslashes and non-printables") {
         CHECK(text::quote_zone_string("letsencrypt.org") == "\"letsencrypt.org\"");
         CHECK(text::quote_zone_string("a\"b") == "\"a\\\"b\"");

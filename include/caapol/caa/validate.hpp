@@ -29,7 +29,7 @@ std::string check_contact_email(std::string_view value);
 std::string check_contact_phone(std::string_view value);
 
 // Issuer domain syntax inside an issue value (RFC 8659 issuer-domain-name), trailing dot
-// tolerated.
+// tolerated. The sentence starts with "it ..." so callers can name the issuer first.
 std::string check_issuer_domain(std::string_view issuer);
 
 } // namespace caapol::caa

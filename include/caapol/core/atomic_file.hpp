@@ -2,6 +2,7 @@
 // same directory, flush it to disk, then rename it over the target.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,9 @@ namespace caapol {
 // file is left behind.
 void write_file_atomically(const std::string& path, std::string_view contents);
 
-// Reads a whole file. Throws InputError naming the path and the reason.
-std::string read_file(const std::string& path);
+// Reads a whole regular file of at most `max_bytes`. Throws InputError naming the path and
+// the reason (unreadable, not a regular file, too large).
+inline constexpr std::size_t default_max_file_bytes = std::size_t{256} << 20;
+std::string read_file(const std::string& path, std::size_t max_bytes = default_max_file_bytes);
 
 } // namespace caapol

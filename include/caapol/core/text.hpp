@@ -19,6 +19,10 @@ bool starts_with_icase(std::string_view s, std::string_view prefix);
 // becomes "\\xNN". Nothing reaching a terminal can move the cursor or change colours.
 std::string escape_for_terminal(std::string_view s);
 
+// Like escape_for_terminal, but leaves '\\' alone: for text that may already hold escapes
+// (messages built from escaped parts), as the last guard before a terminal.
+std::string escape_unprintable(std::string_view s);
+
 // RFC 1035 §5.1 <character-string> in double quotes: '"' and '\\' escaped with a backslash,
 // bytes outside printable ASCII as \DDD. Safe on one zone-file line.
 std::string quote_zone_string(std::string_view s);
