@@ -63,11 +63,14 @@ std::vector<std::string_view> split(std::string_view s, char separator) {
     }
 }
 
-std::string escape_for_terminal(std::string_view s) {
+namespace {
+// Printable ASCII stays; other bytes become \xNN; a backslash is doubled when asked (then every
+// escape in the output stands for one byte of the input).
+std::string escape_bytes(std::string_view s, bool escape_backslash) {
     std::string out;
     out.reserve(s.size());
     for (unsigned char c : s) {
-        if (c == '\\') {
+        if (c == '\\' && escape_backslash) {
             out += "\\\\";
         } else if (c >= 0x20 && c < 0x7f) {
             out += static_cast<char>(c);
@@ -79,20 +82,14 @@ std::string escape_for_terminal(std::string_view s) {
     }
     return out;
 }
+} // namespace
+
+std::string escape_for_terminal(std::string_view s) {
+    return escape_bytes(s, true);
+}
 
 std::string escape_unprintable(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            char buf[5];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        }
-    }
-    return out;
+    return escape_bytes(s, false);
 }
 
 std::string quote_zone_string(std::string_view s) {
