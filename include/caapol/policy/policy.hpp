@@ -47,9 +47,9 @@ struct Policy {
 // Parses and validates policy files. All problems of all files are added to `diagnostics`
 // (errors and warnings, each with file:line:col; sorted by place within each file). Rule ids
 // are listed in the man page (POLICY FORMAT). [defaults] of a file apply to that file's
-// domains only; a domain defined twice (in one file or across files) is an error. Throws InputError when a file cannot be read.
-// The returned policy holds what could be understood; callers refuse to use it when
-// diagnostics.has_errors().
+// domains only; a domain defined twice (in one file or across files) is an error. Throws InputError
+// when a file cannot be read. The returned policy holds what could be understood; callers refuse to
+// use it when diagnostics.has_errors().
 Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics);
 
 // Same, from text already in memory (`name` is used in locations). For tests and fuzzing.
