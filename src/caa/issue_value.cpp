@@ -53,8 +53,9 @@ IssueValueParse parse_issue_value(std::string_view text) {
     if (!value.issuer.empty()) {
         if (std::string problem = check_issuer_domain(value.issuer); !problem.empty()) {
             return fail("issuer-syntax", issuer_start,
-                        "the issuer \"" + text::escape_for_terminal(value.issuer) +
-                            "\" is not a domain name: " + problem);
+                        "the issuer " +
+                            text::quote_excerpt(text::escape_for_terminal(value.issuer)) +
+                            " is not a domain name: " + problem);
         }
     }
     skip_wsp();
@@ -63,8 +64,9 @@ IssueValueParse parse_issue_value(std::string_view text) {
     }
     if (text[i] != ';') {
         return fail("issuer-syntax", i,
-                    "unexpected " + describe(text[i]) + " after the issuer \"" + value.issuer +
-                        "\"; parameters must follow a ';'");
+                    "unexpected " + describe(text[i]) + " after the issuer " +
+                        text::quote_excerpt(text::escape_for_terminal(value.issuer)) +
+                        "; parameters must follow a ';'");
     }
     ++i;
     skip_wsp();
@@ -82,9 +84,10 @@ IssueValueParse parse_issue_value(std::string_view text) {
         skip_wsp();
         if (i == n || text[i] != '=') {
             return fail("parameter-syntax", i,
-                        i == n ? "the parameter \"" + key + "\" has no '=' and value"
-                               : "unexpected " + describe(text[i]) + " in the parameter name \"" +
-                                     key + "\"; names are letters and digits only");
+                        i == n
+                            ? "the parameter " + text::quote_excerpt(key) + " has no '=' and value"
+                            : "unexpected " + describe(text[i]) + " in the parameter name " +
+                                  text::quote_excerpt(key) + "; names are letters and digits only");
         }
         ++i;
         skip_wsp();
@@ -100,9 +103,9 @@ IssueValueParse parse_issue_value(std::string_view text) {
         }
         if (text[i] != ';') {
             return fail("parameter-syntax", i,
-                        "unexpected " + describe(text[i]) + " in the value of the parameter \"" +
-                            value.parameters.back().key +
-                            "\"; values hold no spaces, ';' or control characters");
+                        "unexpected " + describe(text[i]) + " in the value of the parameter " +
+                            text::quote_excerpt(value.parameters.back().key) +
+                            "; values hold no spaces, ';' or control characters");
         }
         ++i;
         skip_wsp();

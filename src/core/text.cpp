@@ -92,6 +92,14 @@ std::string escape_unprintable(std::string_view s) {
     return escape_bytes(s, false);
 }
 
+std::string quote_excerpt(std::string_view s, std::size_t limit) {
+    if (s.size() <= limit) {
+        return "\"" + std::string(s) + "\"";
+    }
+    return "\"" + std::string(s.substr(0, limit)) + "...\" (" + std::to_string(s.size()) +
+           " bytes)";
+}
+
 std::string quote_zone_string(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {

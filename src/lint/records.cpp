@@ -13,8 +13,10 @@ namespace caapol::lint {
 
 namespace {
 
+// Record data quoted for a message, cut short when long (a 1 MB value must not flood the
+// terminal).
 std::string quoted(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
+    return text::quote_excerpt(s);
 }
 
 class RecordChecker {

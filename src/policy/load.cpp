@@ -95,15 +95,9 @@ std::optional<std::size_t> record_key_index(std::string_view key) {
     return std::nullopt;
 }
 
-// A value quoted for a message, cut short when long (a 1 MB value must not flood the terminal;
-// format_diagnostic escapes what remains).
+// A value quoted for a message, cut short when long (a 1 MB value must not flood the terminal).
 std::string quoted(std::string_view s) {
-    constexpr std::size_t limit = 60;
-    if (s.size() <= limit) {
-        return "\"" + std::string(s) + "\"";
-    }
-    return "\"" + std::string(s.substr(0, limit)) + "...\" (" + std::to_string(s.size()) +
-           " bytes)";
+    return text::quote_excerpt(s, 60);
 }
 
 std::string type_name(const toml::node& node) {

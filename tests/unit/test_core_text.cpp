@@ -20,6 +20,12 @@ TEST_SUITE("core") {
         CHECK(text::escape_unprintable("\xc2\x9b") == "\\xc2\\x9b");
     }
 
+    TEST_CASE("quote_excerpt cuts long values and says how long they were") {
+        CHECK(text::quote_excerpt("abc") == "\"abc\"");
+        CHECK(text::quote_excerpt(std::string(10, 'x'), 4) == "\"xxxx...\" (10 bytes)");
+        CHECK(text::quote_excerpt(std::string(1 << 20, 'x')).size() < 250);
+    }
+
     TEST_CASE("quote_zone_string escapes quotes, backslashes and non-printables") {
         CHECK(text::quote_zone_string("letsencrypt.org") == "\"letsencrypt.org\"");
         CHECK(text::quote_zone_string("a\"b") == "\"a\\\"b\"");

@@ -139,6 +139,17 @@ TEST_SUITE("lint") {
         }
     }
 
+    TEST_CASE("a long malformed value is quoted in part, not whole") {
+        std::string issuer(60000, 'a');
+        issuer += "_b";
+        auto d = lint_text("$ORIGIN example.test.\n@ 300 SOA ns h 1 2 3 4 5\n@ 300 CAA 0 issue \"" +
+                           issuer + "; k=v\"\n");
+        REQUIRE(lines_of(d, "issuer-syntax") == std::vector<std::uint32_t>{3});
+        for (const auto& diagnostic : d.all()) {
+            CHECK(diagnostic.message.size() < 1000);
+        }
+    }
+
     TEST_CASE("a clean set gets no finding") {
         auto d = lint_text(head + "@ CAA 0 issue letsencrypt.org\n"
                                   "@ CAA 0 issue \"pki.goog; validationmethods=dns-01\"\n"

@@ -23,6 +23,10 @@ std::string escape_for_terminal(std::string_view s);
 // (messages built from escaped parts), as the last guard before a terminal.
 std::string escape_unprintable(std::string_view s);
 
+// `s` in double quotes for a message, cut after `limit` bytes with "..." and the full size, so
+// that a huge value never floods a terminal. Not escaped: diagnostics escape when rendered.
+std::string quote_excerpt(std::string_view s, std::size_t limit = 200);
+
 // RFC 1035 §5.1 <character-string> in double quotes: '"' and '\\' escaped with a backslash,
 // bytes outside printable ASCII as \DDD. Safe on one zone-file line.
 std::string quote_zone_string(std::string_view s);
