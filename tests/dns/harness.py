@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Real DNS servers on loopback for tests, the demo and benchmarks.
 
-Starts NSD (authoritative) and Unbound (recursive, stub zones to NSD) on 127.0.0.x high ports
-chosen free at run time, waits until they answer, and stops them by PID (reaping them)
+Starts NSD (authoritative) and Unbound (recursive, stub zones to NSD) on 127.0.0.x or ::1 high
+ports chosen free at run time, waits until they answer, and stops them by PID (reaping them)
 afterwards, also when the test fails. Everything lives in a temporary directory.
 
 As a module:
@@ -10,10 +10,12 @@ As a module:
     with DnsServers() as dns:
         nsd = dns.start_nsd({"example.test": "zones/example.test.zone"})   # -> Nsd (address, port)
         unbound = dns.start_unbound({"example.test": [nsd.endpoint]})      # -> "127.0.0.1@PORT"
+        v6 = dns.start_nsd({...}, address="::1")  # IPv6 loopback: check ipv6_unavailable() first
         ...
 As a script (for shell scripts: prints "nsd ADDR@PORT" and "resolver ADDR@PORT" lines, then
 serves until its standard input closes or it gets SIGTERM):
-    harness.py serve [--nsd-address 127.0.0.1] [--port N] ZONE=FILE... [--stub ZONE=ADDR@PORT]
+    harness.py serve [--nsd-address 127.0.0.1|::1] [--resolver-address 127.0.0.1|::1] [--port N]
+                     ZONE=FILE... [--stub ZONE=ADDR@PORT]
 """
 import argparse
 import os
@@ -41,6 +43,22 @@ def port_is_free(address, port):
         finally:
             s.close()
     return True
+
+
+def ipv6_unavailable():
+    """None when UDP and TCP sockets can be bound to ::1 (IPv6 loopback), else why not.
+    CAAPOL_TEST_NO_IPV6=1 pretends it is unavailable (to check that tests skip cleanly)."""
+    if os.environ.get("CAAPOL_TEST_NO_IPV6"):
+        return "CAAPOL_TEST_NO_IPV6 is set"
+    if not socket.has_ipv6:
+        return "Python was built without IPv6 support"
+    for kind, label in ((socket.SOCK_DGRAM, "UDP"), (socket.SOCK_STREAM, "TCP")):
+        try:
+            with socket.socket(socket.AF_INET6, kind) as s:
+                s.bind(("::1", 0))
+        except OSError as e:
+            return f"cannot bind a {label} socket to ::1 (IPv6 loopback): {e}"
+    return None
 
 
 def free_port(addresses=("127.0.0.1",)):
@@ -147,7 +165,8 @@ class DnsServers:
         raise RuntimeError(f"server on {address}@{port} did not answer in 20 s:\n" + _tail(log))
 
     def start_nsd(self, zones, address="127.0.0.1", port=None):
-        """zones: {zone name: zone file}. Returns an Nsd."""
+        """zones: {zone name: zone file}. Listens on `address` only (127.0.0.x or ::1).
+        Returns an Nsd."""
         port = port or free_port((address,))
         if not port_is_free(address, port):
             raise RuntimeError(f"{address}@{port} is in use")
@@ -190,7 +209,8 @@ class DnsServers:
         return Nsd(address, port, process, probe)
 
     def start_unbound(self, stubs, address="127.0.0.1", port=None):
-        """stubs: {zone: [ADDR@PORT, ...]}. Returns "ADDR@PORT" of the resolver."""
+        """stubs: {zone: [ADDR@PORT, ...]} (IPv4 or IPv6 addresses). Listens on `address`
+        (127.0.0.x or ::1). Returns "ADDR@PORT" of the resolver."""
         port = port or free_port((address,))
         if not port_is_free(address, port):
             raise RuntimeError(f"{address}@{port} is in use")
@@ -210,6 +230,9 @@ class DnsServers:
             "  num-threads: 1",
             "  verbosity: 1",
             "  access-control: 127.0.0.0/8 allow",
+            "  access-control: ::1 allow",
+            # IPv6 both ways: listening on ::1, and stub zones served on ::1.
+            "  do-ip6: yes",
             "  harden-referral-path: no",
             "  qname-minimisation: no",
             "  minimal-responses: no",
@@ -253,7 +276,8 @@ def _tail(path):
 
 def serve(argv):
     parser = argparse.ArgumentParser(prog="harness.py serve")
-    parser.add_argument("--nsd-address", default="127.0.0.1")
+    parser.add_argument("--nsd-address", default="127.0.0.1", help="127.0.0.x or ::1")
+    parser.add_argument("--resolver-address", default="127.0.0.1", help="127.0.0.x or ::1")
     parser.add_argument("--port", type=int)
     parser.add_argument("--stub", action="append", default=[],
                         help="extra stub zone for Unbound: ZONE=ADDR@PORT")
@@ -273,7 +297,8 @@ def serve(argv):
             for s in args.stub:
                 zone, endpoint = s.split("=", 1)
                 stubs.setdefault(zone, []).append(endpoint)
-            print(f"resolver {dns.start_unbound(stubs)}", flush=True)
+            print(f"resolver {dns.start_unbound(stubs, address=args.resolver_address)}",
+                  flush=True)
         print("ready", flush=True)
         try:
             while sys.stdin.read(1):

@@ -8,7 +8,10 @@ zone files (--zone) and, where a policy can express the data, tests/data/explain
 scenarios.toml (--policy). Asserts the expected decision and rule of each scenario, and that
 the sources agree on decision, rule, relevant name and records.
 
-Usage: test_explain.py CAAPOL_BINARY TESTS_DIR
+With a third argument "ipv6", NSD and Unbound listen on ::1 only and only the live source is
+asked (through "[::1]:PORT"); exit status 77 (skipped, for meson) when ::1 cannot be used.
+
+Usage: test_explain.py CAAPOL_BINARY TESTS_DIR [ipv6]
 """
 import json
 import os
@@ -18,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DnsServers, free_port  # noqa: E402
+from harness import DnsServers, free_port, ipv6_unavailable  # noqa: E402
 
 LE = "letsencrypt.org"
 ACCOUNT = "https://acme-v02.api.letsencrypt.org/acme/acct/123"
@@ -102,12 +105,13 @@ def explain(binary, source_args, name, options):
 
 def truncated_over_udp(address, port, name, buffer_size=1232):
     """True when the server sets TC for a CAA query with an EDNS buffer of `buffer_size`."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     wire = struct.pack(">HHHHHH", 0x4242, 0, 1, 0, 0, 1)
     for label in name.split("."):
         wire += bytes([len(label)]) + label.encode()
     wire += b"\x00" + struct.pack(">HH", 257, 1)
     wire += b"\x00" + struct.pack(">HHIH", 41, buffer_size, 0, 0)  # OPT
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(2)
         s.sendto(wire, (address, port))
         data, _ = s.recvfrom(65535)
@@ -121,20 +125,30 @@ def record_key(record):
 
 def main():
     binary, tests_dir = sys.argv[1], sys.argv[2]
+    ipv6 = sys.argv[3:] == ["ipv6"]
+    if ipv6 and ipv6_unavailable():
+        print(f"SKIP: IPv6 tests: {ipv6_unavailable()}")
+        return 77  # meson: skipped
+    address = "::1" if ipv6 else "127.0.0.1"
     data = os.path.join(tests_dir, "data", "explain")
     zones = {"test": os.path.join(data, "test.zone"), "example": os.path.join(data, "example.zone")}
     failures = []
     with DnsServers() as dns:
-        nsd = dns.start_nsd(zones)
-        dead = free_port()
+        nsd = dns.start_nsd(zones, address=address)
+        dead = free_port((address,))
         resolver = dns.start_unbound({"test": [nsd.endpoint], "example": [nsd.endpoint],
-                                      "broken.test": [f"127.0.0.1@{dead}"]})
+                                      "broken.test": [f"{address}@{dead}"]}, address=address)
+        if ipv6:
+            port = resolver.rsplit("@", 1)[1]
+            resolver = f"[::1]:{port}"  # the bracketed form; "::1@PORT" is what errors print
         sources = {
             "live": ["--resolver", resolver],
             "zone": ["--zone", zones["test"], "--zone", zones["example"]],
             "policy": ["--policy", os.path.join(data, "scenarios.toml")],
         }
         for name, options, decision, rule, relevant, kinds in SCENARIOS:
+            if ipv6:
+                kinds = ("live",)
             label = f"{name} {' '.join(options)}"
             seen = {}
             for kind in kinds:
@@ -178,6 +192,12 @@ def main():
                               capture_output=True, text=True, timeout=120)
         if proc.returncode != 3:
             failures.append(f"several names with a failure: exit {proc.returncode}, expected 3")
+        if ipv6:
+            # The failure names the resolver as errors print it.
+            _, broken = explain(binary, sources["live"], "www.broken.test", ["--ca", LE])
+            if f"::1@{port}" not in broken["reason"]:
+                failures.append(f"www.broken.test over ::1: the reason does not name ::1@{port}: "
+                                f"{broken['reason']}")
     for failure in failures:
         print("FAIL:", failure)
     print(f"{len(SCENARIOS)} scenarios, {len(failures)} failures")

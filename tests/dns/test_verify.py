@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """caapol verify against real NSD and Unbound on loopback.
-Usage: test_verify.py CAAPOL DATA_DIR"""
+Usage: test_verify.py CAAPOL DATA_DIR [ipv6]
+Without "ipv6": every test but OverIpv6. With it: only OverIpv6 (resolvers and authoritative
+servers on ::1), and exit status 77 (skipped, for meson) when ::1 cannot be used here."""
 import json
 import os
 import socket
@@ -15,6 +17,7 @@ import harness  # noqa: E402
 CAAPOL = DATA = None
 SERVERS = None
 RESOLVER = None
+STUBS = None
 
 
 def data(name):
@@ -22,16 +25,17 @@ def data(name):
 
 
 def setUpModule():
-    global SERVERS, RESOLVER
+    global SERVERS, RESOLVER, STUBS
     SERVERS = harness.DnsServers().__enter__()
     try:
         nsd = SERVERS.start_nsd({"example.test": data("example.test.zone"),
                                  "other.test": data("other.test.zone"),
                                  "child.example.test": data("child.example.test.zone")})
         dead = harness.free_port()
-        RESOLVER = SERVERS.start_unbound({
-            "example.test": [nsd.endpoint], "other.test": [nsd.endpoint],
-            "child.example.test": [nsd.endpoint], "broken.example.test": [f"127.0.0.1@{dead}"]})
+        STUBS = {"example.test": [nsd.endpoint], "other.test": [nsd.endpoint],
+                 "child.example.test": [nsd.endpoint],
+                 "broken.example.test": [f"127.0.0.1@{dead}"]}
+        RESOLVER = SERVERS.start_unbound(STUBS)
     except BaseException:
         SERVERS.__exit__(None, None, None)
         raise
@@ -50,6 +54,18 @@ def verify(*args, resolver=None, env=None):
     p = subprocess.run(command, capture_output=True, text=True, timeout=120, env=full_env)
     p.elapsed = time.monotonic() - start
     return p
+
+
+def verdicts(document):
+    """Per name, what a JSON report decided. Records as sorted (flags, tag, value): resolvers
+    rotate RRsets and count TTLs down, so order and TTL vary from one lookup to the next."""
+    def records(rs):
+        return sorted((r["flags"], r["tag"], r["value"]) for r in rs)
+
+    return {r["name"]: (r["status"], r["expected_from"], r["relevant_name"], r["found_at"],
+                        r["path"], records(r["actual"]), records(r["missing"]),
+                        records(r["unexpected"]), r["error"])
+            for r in document["results"]}
 
 
 EXPECTED_TEXT = """\
@@ -292,6 +308,102 @@ class Authoritative(unittest.TestCase):
         self.assertIn(f"server 127.0.0.2@{port} zone auth.test serial ?", p.stdout)
 
 
-if __name__ == "__main__":
+IPV6_UNAVAILABLE = harness.ipv6_unavailable()
+
+
+@unittest.skipIf(IPV6_UNAVAILABLE, IPV6_UNAVAILABLE)
+class OverIpv6(unittest.TestCase):
+    """The same checks with every server on ::1 (IPv6 loopback)."""
+
+    @classmethod
+    def setUpClass(cls):
+        # The same stub zones as RESOLVER (NSD on 127.0.0.1), but listening on ::1 only.
+        cls.resolver = SERVERS.start_unbound(STUBS, address="::1")
+        cls.port = int(cls.resolver.rsplit("@", 1)[1])
+
+    def test_resolver_on_ipv6_gives_the_same_results(self):
+        self.assertEqual(self.resolver, f"::1@{self.port}")
+        for form in (self.resolver, f"[::1]:{self.port}", f"[::1]@{self.port}"):
+            p = verify("--names", data("names.txt"), data("example.toml"), resolver=form)
+            self.assertEqual(p.stdout, EXPECTED_TEXT, form)
+            self.assertEqual((p.returncode, p.stderr), (1, ""), form)
+        over = [verify("--format", "json", "--names", data("names.txt"), data("example.toml"),
+                       resolver=r) for r in (RESOLVER, self.resolver)]
+        v4, v6 = (verdicts(json.loads(p.stdout)) for p in over)
+        self.assertEqual(len(v6), 16)
+        self.assertEqual(v6, v4)
+
+    def test_servfail_names_the_ipv6_resolver(self):
+        p = verify("--format", "json", data("broken.toml"), resolver=f"[::1]:{self.port}")
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        by_name = {r["name"]: r for r in json.loads(p.stdout)["results"]}
+        broken = by_name["www.broken.example.test"]
+        self.assertEqual(broken["status"], "error")
+        self.assertIn("SERVFAIL", broken["error"])
+        self.assertIn(f"at ::1@{self.port}", broken["error"])
+        self.assertEqual(by_name["withset.example.test"]["status"], "drift")
+
+    def test_authoritative_server_only_on_ipv6(self):
+        # v6.test's only NS has an AAAA ::1 and no A record; NSD listens on ::1 alone. The
+        # resolver (on 127.0.0.1) reaches it over IPv6 too.
+        with harness.DnsServers() as servers:
+            nsd = servers.start_nsd({"v6.test": data("v6.test.zone")}, address="::1")
+            resolver = servers.start_unbound({"v6.test": [nsd.endpoint]})
+            text = verify("--authoritative", "--port", str(nsd.port), data("v6.toml"),
+                          resolver=resolver)
+            js = verify("--authoritative", "--port", str(nsd.port), "--format", "json",
+                        data("v6.toml"), resolver=resolver)
+        server = f"::1@{nsd.port}"
+        self.assertEqual(text.returncode, 1, text.stdout + text.stderr)
+        self.assertIn(f"server {server} zone v6.test serial 5: ok", text.stdout)
+        self.assertIn(f"server {server} zone v6.test serial 5: drift", text.stdout)
+        self.assertIn("2 names checked: 1 ok, 1 drift, 0 errors", text.stdout)
+        results = {r["name"]: r for r in json.loads(js.stdout)["results"]}
+        self.assertEqual(set(results), {"v6.test", "www.v6.test"})
+        self.assertEqual(
+            [(s["server"], s["zone"], s["serial"], s["status"])
+             for s in results["www.v6.test"]["servers"]], [(server, "v6.test", 5, "drift")])
+        self.assertEqual(results["www.v6.test"]["unexpected"],
+                         [{"flags": 0, "tag": "issue", "value": "stale.example"}])
+        self.assertEqual([s["server"] for s in results["v6.test"]["servers"]], [server])
+        self.assertEqual(results["v6.test"]["status"], "ok")
+
+    def test_silent_ipv6_resolver_is_an_error_in_bounded_time(self):
+        silent = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        silent.bind(("::1", 0))
+        try:
+            endpoint = f"::1@{silent.getsockname()[1]}"
+            start = time.monotonic()
+            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+                                "--retries", "1", "--format", "json", data("ok.toml")],
+                               capture_output=True, text=True, timeout=60)
+            elapsed = time.monotonic() - start
+        finally:
+            silent.close()
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        results = json.loads(p.stdout)["results"]
+        self.assertEqual([r["status"] for r in results], ["error", "error"])
+        for r in results:
+            self.assertIn("no answer after 2 tries", r["error"])
+            self.assertIn(endpoint, r["error"])
+        self.assertLess(elapsed, 5)  # 2 tries of 0.3 s, names asked concurrently
+
+
+def main():
+    global CAAPOL, DATA
     CAAPOL, DATA = sys.argv[1], sys.argv[2]
-    unittest.main(argv=[sys.argv[0], "-v"])
+    ipv6 = sys.argv[3:] == ["ipv6"]
+    if ipv6 and IPV6_UNAVAILABLE:
+        print(f"SKIP: IPv6 tests: {IPV6_UNAVAILABLE}")
+        return 77  # meson: skipped
+    loader = unittest.TestLoader()
+    classes = [OverIpv6] if ipv6 else [
+        c for c in globals().values()
+        if isinstance(c, type) and issubclass(c, unittest.TestCase) and c is not OverIpv6]
+    suite = unittest.TestSuite(loader.loadTestsFromTestCase(c) for c in classes)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
