@@ -48,14 +48,11 @@ Climber::Climber(std::string name) {
         return;
     }
     pending_ = climb_name_;
-    chain_ = {climb_name_};
+    chain_.push_back(climb_name_);
 }
 
-std::optional<std::string> Climber::next_query() const {
-    if (done_) {
-        return std::nullopt;
-    }
-    return pending_;
+const std::string* Climber::next_query() const {
+    return done_ ? nullptr : &pending_;
 }
 
 void Climber::finish(Outcome outcome, std::string reason) {
@@ -79,8 +76,8 @@ void Climber::feed(Answer answer) {
             chain_.push_back(normalized);
         }
     }
-    const std::string queried = pending_;
-    result_.path.push_back(Step{queried, answer});
+    result_.path.push_back(Step{std::move(pending_), std::move(answer)});
+    const std::string& queried = result_.path.back().name;
     Answer& stored = result_.path.back().answer;
 
     if (chain_.size() > max_alias_hops + 1) {
@@ -105,7 +102,8 @@ void Climber::feed(Answer answer) {
             return;
         }
         pending_ = climb_name_;
-        chain_ = {climb_name_};
+        chain_.clear();
+        chain_.push_back(climb_name_);
         return;
     case AnswerKind::alias: {
         std::string target = dns_name::normalize(stored.target);
@@ -142,7 +140,7 @@ void Climber::feed(Answer answer) {
 
 Result climb(Source& source, const std::string& name) {
     Climber climber(name);
-    while (auto query = climber.next_query()) {
+    while (const std::string* query = climber.next_query()) {
         climber.feed(source.lookup(*query));
     }
     return climber.take_result();

@@ -6,112 +6,158 @@
 
 namespace caapol::climb {
 
-const std::string& Route::key() const {
-    if (key_cache_.empty()) {
-        key_cache_ = recursion_desired ? "rd" : "norec";
-        for (const auto& server : servers) {
-            key_cache_ += " " + server.display();
-        }
+Route::Route(std::vector<dns::Server> servers, bool recursion_desired) {
+    auto data = std::make_shared<Data>();
+    data->recursion_desired = recursion_desired;
+    data->key = recursion_desired ? "rd" : "norec";
+    for (const auto& server : servers) {
+        data->displays.push_back(server.display());
+        data->key += " " + data->displays.back();
     }
-    return key_cache_;
+    data->servers = std::move(servers);
+    data_ = std::move(data);
 }
 
-namespace {
-std::string cache_key(const Route& route, const std::string& name) {
-    std::string key;
-    key.reserve(route.key().size() + 1 + name.size());
-    key += route.key();
-    key.push_back('\n');
-    key += name;
-    return key;
+const std::vector<dns::Server>& Route::servers() const {
+    static const std::vector<dns::Server> none;
+    return data_ == nullptr ? none : data_->servers;
 }
-} // namespace
+
+const std::string& Route::key() const {
+    static const std::string none = "rd";
+    return data_ == nullptr ? none : data_->key;
+}
 
 LiveLookups::LiveLookups(const dns::EngineOptions& options) : engine_(options) {}
 
+LiveLookups::Table* LiveLookups::find_table(const Route& route) const {
+    if (last_table_ != nullptr && route.same_as(last_route_)) {
+        return last_table_;
+    }
+    auto it = tables_.find(route.key());
+    return it == tables_.end() ? nullptr : const_cast<Table*>(&it->second);
+}
+
+LiveLookups::Table& LiveLookups::table_for(const Route& route) {
+    if (last_table_ != nullptr && route.same_as(last_route_)) {
+        return *last_table_;
+    }
+    auto [it, inserted] = tables_.try_emplace(route.key());
+    if (inserted && expected_names_ > 0) {
+        it->second.reserve(expected_names_);
+    }
+    last_route_ = route;
+    last_table_ = &it->second;
+    return it->second;
+}
+
 const dns::CaaAnswer* LiveLookups::cached(const Route& route, const std::string& name) const {
-    auto it = cache_.find(cache_key(route, name));
-    return it == cache_.end() ? nullptr : &it->second;
+    const Table* table = find_table(route);
+    if (table == nullptr) {
+        return nullptr;
+    }
+    auto it = table->find(name);
+    return it == table->end() || !it->second.done ? nullptr : &it->second.answer;
 }
 
-void LiveLookups::lookup_caa(const Route& route, const std::string& name,
-                             std::function<void(const dns::CaaAnswer&)> done) {
-    auto key = cache_key(route, name);
-    if (auto it = cache_.find(key); it != cache_.end()) {
-        done(it->second);
+const dns::CaaAnswer* LiveLookups::find_or_request(const Route& route, const std::string& name,
+                                                   Waiter waiter) {
+    Table& table = table_for(route);
+    auto [it, inserted] = table.try_emplace(name);
+    Entry& entry = it->second;
+    if (!inserted) {
+        if (entry.done) {
+            return &entry.answer;
+        }
+        entry.more.push_back(std::move(waiter));
+        return nullptr;
+    }
+    entry.route = route;
+    entry.first = std::move(waiter);
+    send(*it);
+    return nullptr;
+}
+
+void LiveLookups::lookup_caa(const Route& route, const std::string& name, Waiter done) {
+    if (const dns::CaaAnswer* answer = find_or_request(route, name, done)) {
+        done(*answer);
+    }
+}
+
+void LiveLookups::send(Node& node) {
+    Entry& entry = node.second;
+    const auto& servers = entry.route.servers();
+    if (servers.empty()) {
+        entry.answer.answer.kind = AnswerKind::failure;
+        entry.answer.answer.reason = "no DNS server to ask";
+        finish(entry);
         return;
     }
-    auto& waiters = waiting_[key];
-    waiters.push_back(std::move(done));
-    if (waiters.size() == 1) {
-        send_caa(route, name, 0, {});
-    }
+    dns::Query query{servers[entry.server_index], node.first, dns::type_caa,
+                     entry.route.recursion_desired()};
+    // Two pointers: small enough for std::function to hold without allocating. Nodes of an
+    // unordered_map stay put when it grows.
+    Node* pointer = &node;
+    engine_.submit(std::move(query),
+                   [this, pointer](const dns::Query&, const dns::Response& response) {
+                       on_answer(*pointer, response);
+                   });
 }
 
-void LiveLookups::send_caa(const Route& route, const std::string& name, std::size_t server_index,
-                           std::string earlier_failures) {
-    if (route.servers.empty()) {
-        dns::CaaAnswer answer;
+void LiveLookups::on_answer(Node& node, const dns::Response& response) {
+    Entry& entry = node.second;
+    const std::string& server = entry.route.display(entry.server_index);
+    dns::CaaAnswer answer;
+    if (response.ok) {
+        answer = dns::interpret_caa(response.wire, node.first, server);
+    } else {
         answer.answer.kind = AnswerKind::failure;
-        answer.answer.reason = "no DNS server to ask";
-        auto key = cache_key(route, name);
-        cache_[key] = answer;
-        auto waiters = std::move(waiting_[key]);
-        waiting_.erase(key);
-        for (auto& w : waiters) {
-            w(cache_[key]);
-        }
+        answer.answer.reason = response.error;
+        answer.answer.server = server;
+    }
+    if (answer.answer.kind == AnswerKind::failure && !answer.referral &&
+        entry.server_index + 1 < entry.route.servers().size()) {
+        entry.failures += server + ": " + answer.answer.reason + "; ";
+        ++entry.server_index;
+        send(node);
         return;
     }
-    dns::Query query{route.servers[server_index], name, dns::type_caa, route.recursion_desired};
-    // The route is captured by address (it outlives run(), see the header): copying its
-    // server list for every query showed in profiles.
-    const Route* route_pointer = &route;
-    engine_.submit(query, [this, route_pointer, server_index,
-                           earlier_failures](const dns::Query& q, dns::Response response) {
-        const Route& route = *route_pointer;
-        const std::string& name = q.name;
-        std::string server = q.server.display();
-        dns::CaaAnswer answer;
-        if (response.ok) {
-            answer = dns::interpret_caa(response.wire, name, server);
-        } else {
-            answer.answer.kind = AnswerKind::failure;
-            answer.answer.reason = response.error;
-            answer.answer.server = server;
-        }
-        if (answer.answer.kind == AnswerKind::failure && !answer.referral &&
-            server_index + 1 < route.servers.size()) {
-            std::string failures = earlier_failures + server + ": " + answer.answer.reason + "; ";
-            send_caa(route, name, server_index + 1, failures);
-            return;
-        }
-        if (answer.answer.kind == AnswerKind::failure && !earlier_failures.empty()) {
-            answer.answer.reason = earlier_failures + server + ": " + answer.answer.reason;
-        }
-        auto key = cache_key(route, name);
-        auto& stored = cache_[key] = std::move(answer);
-        auto waiters = std::move(waiting_[key]);
-        waiting_.erase(key);
-        for (auto& w : waiters) {
-            w(stored);
-        }
-    });
+    if (answer.answer.kind == AnswerKind::failure && !entry.failures.empty()) {
+        answer.answer.reason = entry.failures + server + ": " + answer.answer.reason;
+    }
+    entry.answer = std::move(answer);
+    finish(entry);
+}
+
+void LiveLookups::finish(Entry& entry) {
+    entry.done = true;
+    entry.failures.clear();
+    Waiter first = std::move(entry.first);
+    entry.first = nullptr;
+    std::vector<Waiter> more = std::move(entry.more);
+    entry.more.clear();
+    // The waiters may ask for more names (the table grows; this entry stays where it is).
+    if (first) {
+        first(entry.answer);
+    }
+    for (auto& waiter : more) {
+        waiter(entry.answer);
+    }
 }
 
 void LiveLookups::query(
     const Route& route, const std::string& name, std::uint16_t type,
     std::function<void(const std::optional<dns::Message>&, const std::string&, const std::string&)>
         done) {
-    if (route.servers.empty()) {
+    if (route.servers().empty()) {
         done(std::nullopt, "", "no DNS server to ask");
         return;
     }
     auto attempt = std::make_shared<std::function<void(std::size_t, std::string)>>();
     *attempt = [this, route, name, type, done, attempt](std::size_t index, std::string failures) {
-        dns::Query q{route.servers[index], name, type, route.recursion_desired};
+        dns::Query q{route.servers()[index], name, type, route.recursion_desired()};
         engine_.submit(q, [route, done, attempt, index, failures](const dns::Query& sent,
-                                                                  dns::Response response) {
+                                                                  const dns::Response& response) {
             std::string server = sent.server.display();
             std::string error = response.error;
             std::optional<dns::Message> message;
@@ -123,12 +169,12 @@ void LiveLookups::query(
                     message.reset();
                 }
             }
-            if (!message && index + 1 < route.servers.size()) {
+            if (!message && index + 1 < route.servers().size()) {
                 (*attempt)(index + 1, failures + server + ": " + error + "; ");
                 return;
             }
             done(message, server, message ? std::string() : failures + error);
-            if (index + 1 >= route.servers.size() || message) {
+            if (index + 1 >= route.servers().size() || message) {
                 *attempt = nullptr; // break the self-reference
             }
         });
@@ -165,26 +211,21 @@ struct Driver {
     void advance(std::size_t index) {
         Climber& climber = climbers[index];
         const ClimbRequest& request = requests[index];
-        while (auto name = climber.next_query()) {
+        auto resume = [this, index](const dns::CaaAnswer&) { advance(index); };
+        while (const std::string* name = climber.next_query()) {
             const Route& route = route_for(request, *name);
-            const dns::CaaAnswer* answer = lookups.cached(route, *name);
-            if (answer != nullptr && answer->referral && &route != &request.fallback) {
-                answer = lookups.cached(request.fallback, *name);
+            const dns::CaaAnswer* answer = lookups.find_or_request(route, *name, resume);
+            if (answer == nullptr) {
+                return;
+            }
+            if (answer->referral && &route != &request.fallback) {
+                answer = lookups.find_or_request(request.fallback, *name, resume);
                 if (answer == nullptr) {
-                    ask(index, request.fallback, *name);
                     return;
                 }
             }
-            if (answer == nullptr) {
-                ask(index, route, *name);
-                return;
-            }
             climber.feed(answer->answer);
         }
-    }
-
-    void ask(std::size_t index, const Route& route, const std::string& name) {
-        lookups.lookup_caa(route, name, [this, index](const dns::CaaAnswer&) { advance(index); });
     }
 };
 
@@ -192,6 +233,7 @@ struct Driver {
 
 std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {
     Driver driver{lookups, requests, {}};
+    lookups.expect_names(requests.size() + 16);
     driver.climbers.reserve(requests.size());
     for (const auto& request : requests) {
         driver.climbers.emplace_back(request.name);

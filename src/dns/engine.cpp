@@ -79,8 +79,8 @@ struct Engine::Slot {
     Header header;    // of the query, to match answers against
     unsigned tries = 0;
     Clock::time_point deadline;
-    std::string note; // a mismatched or malformed answer seen while waiting
-    bool sent_ok = false;
+    std::string note;           // a mismatched or malformed answer seen while waiting
+    unsigned* silent = nullptr; // Engine::silent_ of the server
     // TCP after truncation
     int tcp_fd = -1;
     TcpState tcp_state = TcpState::none;
@@ -163,8 +163,19 @@ void Engine::start(Slot& slot) {
         complete(slot, Response{false, {}, "not a numeric address", false});
         return;
     }
-    if (auto silent = silent_.find(slot.query.server.display());
-        silent != silent_.end() && silent->second >= silent_limit) {
+    // Keyed by the socket address's bytes (6 for IPv4: no allocation).
+    std::string server_key;
+    if (slot.address.family == AF_INET) {
+        const auto& v4 = reinterpret_cast<const sockaddr_in&>(slot.address.storage);
+        server_key.assign(reinterpret_cast<const char*>(&v4.sin_port), sizeof v4.sin_port);
+        server_key.append(reinterpret_cast<const char*>(&v4.sin_addr), sizeof v4.sin_addr);
+    } else {
+        const auto& v6 = reinterpret_cast<const sockaddr_in6&>(slot.address.storage);
+        server_key.assign(reinterpret_cast<const char*>(&v6.sin6_port), sizeof v6.sin6_port);
+        server_key.append(reinterpret_cast<const char*>(&v6.sin6_addr), sizeof v6.sin6_addr);
+    }
+    slot.silent = &silent_[server_key];
+    if (*slot.silent >= silent_limit) {
         // The server answered none of the last queries: fail fast instead of waiting out the
         // retries of every remaining query (100,000 names behind a dead resolver).
         complete(slot, Response{false,
@@ -380,8 +391,8 @@ void Engine::handle_datagram(std::string_view wire, const sockaddr_storage& from
         start_tcp(slot);
         return;
     }
-    silent_[slot.query.server.display()] = 0;
-    complete(slot, Response{true, std::string(wire), {}, false});
+    *slot.silent = 0;
+    complete(slot, Response{true, wire, {}, false});
 }
 
 void Engine::handle_tcp(Slot& slot, short revents) {
@@ -456,8 +467,8 @@ void Engine::handle_tcp(Slot& slot, short revents) {
             fail("the answer is truncated even over TCP");
             return;
         }
-        silent_[slot.query.server.display()] = 0;
-        complete(slot, Response{true, std::move(wire), {}, true});
+        *slot.silent = 0;
+        complete(slot, Response{true, wire, {}, true});
     }
 }
 
@@ -480,7 +491,7 @@ void Engine::check_deadlines() {
             transmit(slot);
             continue;
         }
-        ++silent_[slot.query.server.display()];
+        ++*slot.silent;
         std::string error =
             "no answer after " + std::to_string(slot.tries) + (slot.tries == 1 ? " try" : " tries");
         if (!slot.note.empty()) {

@@ -141,8 +141,11 @@ TEST_SUITE("dns") {
 
     TEST_CASE("mismatch: wrong ID, not a response, other question") {
         std::string error;
-        auto query = read_header(*build_query(0x1234, "a.example", type_caa, true, &error));
-        auto good = read_header(response("A.EXAMPLE", rcode_noerror, {}));
+        // Headers view the message they were read from: keep the messages alive.
+        auto query_wire = build_query(0x1234, "a.example", type_caa, true, &error);
+        auto query = read_header(*query_wire);
+        auto good_wire = response("A.EXAMPLE", rcode_noerror, {});
+        auto good = read_header(good_wire);
         CHECK(mismatch(*query, *good).empty()); // names compare ignoring case
         CHECK(mismatch(*query, *read_header(response("a.example", 0, {}, {}, true, 0x1235))) ==
               "wrong ID");

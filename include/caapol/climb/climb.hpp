@@ -45,8 +45,8 @@ class Climber {
 public:
     explicit Climber(std::string name);
 
-    // The name to look up next, or nullopt when finished.
-    std::optional<std::string> next_query() const;
+    // The name to look up next, or nullptr when finished (valid until the next feed()).
+    const std::string* next_query() const;
     // Feeds the answer to the pending query.
     void feed(Answer answer);
     bool done() const { return done_; }

@@ -23,37 +23,55 @@
 namespace caapol::climb {
 
 // Where a lookup goes: servers tried in order (the next one when a lookup fails), with
-// recursion desired (resolvers) or not (authoritative servers).
-struct Route {
+// recursion desired (resolvers) or not (authoritative servers). Immutable and cheap to copy
+// (verify holds one per name).
+class Route {
+public:
     Route() = default;
-    Route(std::vector<dns::Server> servers_, bool recursion_desired_ = true)
-        : servers(std::move(servers_)), recursion_desired(recursion_desired_) {}
+    Route(std::vector<dns::Server> servers, bool recursion_desired = true);
 
-    std::vector<dns::Server> servers;
-    bool recursion_desired = true;
-    const std::string& key() const; // identifies the route in the cache (computed once)
+    const std::vector<dns::Server>& servers() const;
+    bool recursion_desired() const { return data_ == nullptr || data_->recursion_desired; }
+    // servers()[index].display(), computed once.
+    const std::string& display(std::size_t index) const { return data_->displays[index]; }
+    // Identifies the route in the cache: equal routes share answers.
+    const std::string& key() const;
+    bool same_as(const Route& other) const { return data_ == other.data_; }
 
 private:
-    mutable std::string key_cache_;
+    struct Data {
+        std::vector<dns::Server> servers;
+        std::vector<std::string> displays;
+        bool recursion_desired = true;
+        std::string key;
+    };
+    std::shared_ptr<const Data> data_;
 };
 
 // The per-run lookup service: one dns::Engine, one cache.
 class LiveLookups {
 public:
+    using Waiter = std::function<void(const dns::CaaAnswer&)>;
+
     explicit LiveLookups(const dns::EngineOptions& options = {});
 
     // The cached CAA answer of `name` on `route`, or nullptr.
     const dns::CaaAnswer* cached(const Route& route, const std::string& name) const;
-    // Looks up CAA at `name` (cache first; concurrent asks for the same key share one query).
-    // `done` runs from run() (or immediately when cached). `route` must outlive run().
-    void lookup_caa(const Route& route, const std::string& name,
-                    std::function<void(const dns::CaaAnswer&)> done);
+    // The CAA answer of `name` on `route` when it is cached; otherwise nullptr, and `waiter`
+    // runs from run() once it is there (concurrent requests for one name share one query).
+    // One hash lookup: the batch driver calls this for every step of every climb.
+    const dns::CaaAnswer* find_or_request(const Route& route, const std::string& name,
+                                          Waiter waiter);
+    // Looks up CAA at `name`; `done` runs from run(), or at once when the answer is cached.
+    void lookup_caa(const Route& route, const std::string& name, Waiter done);
     // Any other query (SOA, NS, A, AAAA), not cached; servers of the route tried in order
     // while they fail. `done` gets the parsed message or nullopt with the reason.
     void query(const Route& route, const std::string& name, std::uint16_t type,
                std::function<void(const std::optional<dns::Message>&, const std::string& server,
                                   const std::string& error)>
                    done);
+    // How many distinct names a run will likely ask (sizes the cache once).
+    void expect_names(std::size_t count) { expected_names_ = count; }
     void run() { engine_.run(); }
     dns::Engine& engine() { return engine_; }
     std::uint64_t queries_sent() const {
@@ -61,14 +79,29 @@ public:
     }
 
 private:
-    void send_caa(const Route& route, const std::string& name, std::size_t server_index,
-                  std::string earlier_failures);
+    struct Entry {
+        bool done = false;
+        dns::CaaAnswer answer;
+        Route route;
+        std::size_t server_index = 0;
+        std::string failures; // of the servers tried before, for the final reason
+        Waiter first;         // most names have one waiter: no vector for them
+        std::vector<Waiter> more;
+    };
+    using Table = std::unordered_map<std::string, Entry>; // by name, per route
+    using Node = Table::value_type;
+
+    Table* find_table(const Route& route) const;
+    Table& table_for(const Route& route);
+    void send(Node& node);
+    void on_answer(Node& node, const dns::Response& response);
+    void finish(Entry& entry);
 
     dns::Engine engine_;
-    // Keyed by route key + '\n' + name.
-    std::unordered_map<std::string, dns::CaaAnswer> cache_;
-    std::unordered_map<std::string, std::vector<std::function<void(const dns::CaaAnswer&)>>>
-        waiting_;
+    std::unordered_map<std::string, Table> tables_; // by route key
+    Route last_route_;                              // the route of last_table_ (kept alive)
+    Table* last_table_ = nullptr;
+    std::size_t expected_names_ = 0;
 };
 
 // One name at a time, synchronously (explain). The first server that answers decides.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,12 +35,13 @@ struct Query {
 
 struct Response {
     bool ok = false; // `wire` holds an answer matching the query (ID, question, server)
-    std::string wire;
+    // Valid during the callback only (it views the engine's receive buffer): parse it there.
+    std::string_view wire;
     std::string error; // !ok: why ("timed out after 3 tries", "TCP: connection refused", ...)
     bool via_tcp = false;
 };
 
-using Callback = std::function<void(const Query&, Response)>;
+using Callback = std::function<void(const Query&, const Response&)>;
 
 class Engine {
 public:
@@ -87,10 +89,10 @@ private:
     std::uint32_t random_state_;
     std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
     std::vector<char> receive_buffers_;
-    // Queries in a row that got no answer at all, per server ("ADDR@PORT"); at silent_limit
-    // the server is taken for dead for the rest of the run and not asked again.
+    // Queries in a row that got no answer at all, per server (by its socket address); at
+    // silent_limit the server is taken for dead for the rest of the run and not asked again.
     static constexpr unsigned silent_limit = 50;
-    std::unordered_map<std::string, unsigned> silent_;
+    std::map<std::string, unsigned> silent_;
 };
 
 } // namespace caapol::dns

@@ -46,7 +46,8 @@ struct Header {
     bool truncated = false;
     unsigned rcode = 0;
     unsigned question_count = 0;
-    std::string question_wire; // the question's name in wire form, as sent (case kept)
+    // The question's name in wire form, as sent (case kept): a view into the parsed message.
+    std::string_view question_wire;
     std::uint16_t question_type = 0;
     std::uint16_t question_class = 0;
 };
