@@ -41,7 +41,8 @@ const char* const verify_usage =
     "does not cover). Through the resolvers given (default: /etc/resolv.conf), or with\n"
     "--authoritative at every address of every NS of each name's zone, without recursion.\n"
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
-    "drifted names on standard output (the report then goes to standard error).\n"
+    "drifted names on standard output (the report then goes to standard error); a name whose\n"
+    "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
     "Exit status: 0 every name matches, 1 drift, 3 a lookup failed (wins over 1), 2 usage or\n"
     "input error.";
 
@@ -556,12 +557,25 @@ int run_verify(const Arguments& args) {
     output::ResultsSummary summary = output::summarize_results(results);
     if (fix) {
         std::cerr << output::render_results_text(results);
-        std::vector<policy::Domain> domains = diff::fixes(policy, results);
+        diff::Fixes fixes = diff::fixes(policy, results);
+        const std::vector<policy::Domain>& domains = fixes.domains;
         output::GenerateOptions generate_options;
         generate_options.header = false;
         std::cout << "; caapol verify --fix nsupdate: " << domains.size()
-                  << (domains.size() == 1 ? " name" : " names")
-                  << " to change; review, then run with nsupdate -k KEYFILE\n";
+                  << (domains.size() == 1 ? " name" : " names") << " to change";
+        if (!fixes.unfixable.empty()) {
+            std::cout << ", " << fixes.unfixable.size()
+                      << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
+                      << " not fixable here";
+        }
+        std::cout << "; review, then run with nsupdate -k KEYFILE\n";
+        // A name whose set comes through an alias gets no update lines (a server ignores CAA
+        // records added at an alias: the script would look like a fix and fix nothing).
+        for (const auto& unfixable : fixes.unfixable) {
+            std::string line = text::escape_for_terminal(diff::describe(unfixable));
+            std::cout << "; " << line << "\n";
+            std::cerr << "caapol verify: warning: " << line << "\n";
+        }
         if (!domains.empty()) {
             try {
                 std::cout << output::render(output::Format::nsupdate, domains, generate_options);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <unordered_map>
 
 namespace caapol::diff {
 
@@ -55,6 +57,33 @@ void fill_expectation(const policy::Domain* domain, const std::string& name, Nam
 
 } // namespace
 
+std::vector<AliasStep> climb_aliases(const climb::Result& result) {
+    std::vector<AliasStep> out;
+    std::string position;   // the climb position the current step belongs to
+    bool following = false; // the previous answer was an alias: this step asks its target
+    for (const auto& step : result.path) {
+        if (!following) {
+            position = step.name;
+        }
+        const climb::Answer& answer = step.answer;
+        std::string end;
+        if (answer.kind == climb::AnswerKind::alias) {
+            end = dns_name::normalize(answer.target);
+        } else if (!answer.aliases.empty()) {
+            end = dns_name::normalize(answer.aliases.back());
+        }
+        if (!end.empty()) {
+            if (out.empty() || out.back().name != position) {
+                out.push_back(AliasStep{position, std::move(end)});
+            } else {
+                out.back().target = std::move(end);
+            }
+        }
+        following = answer.kind == climb::AnswerKind::alias;
+    }
+    return out;
+}
+
 const policy::Domain* Expectations::expected_for(const std::string& name) {
     if (name.empty()) {
         return nullptr;
@@ -88,6 +117,7 @@ NameResult compare(Expectations& expectations, const climb::Result& actual, bool
     for (const auto& step : actual.path) {
         out.path.push_back(step.name);
     }
+    out.aliases = climb_aliases(actual);
     if (actual.outcome == climb::Outcome::failure) {
         out.status = Status::error;
         out.error = actual.reason;
@@ -107,10 +137,11 @@ NameResult compare(Expectations& expectations, const climb::Result& actual, bool
     }
     out.status = out.difference.empty() ? Status::ok : Status::drift;
 
-    // An inherit domain must own no CAA RRset, even one equal to what it would inherit.
+    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
+    // alias owns none: the set found through it is compared like any other.)
     const policy::Domain* own = policy.find(actual.name);
     if (own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
-        actual.relevant_name == actual.name) {
+        actual.relevant_name == actual.name && actual.found_at == actual.name) {
         out.status = Status::drift;
         out.notes.push_back("the policy says inherit = true, but " + actual.name +
                             " has a CAA RRset of its own");
@@ -194,35 +225,115 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
     return out;
 }
 
-std::vector<policy::Domain> fixes(const policy::Policy& policy,
-                                  const std::vector<NameResult>& results) {
+std::string describe(const Unfixable& u) {
+    std::string out = u.name + ": not fixable here: ";
+    const std::string alias_of = "an alias (CNAME or DNAME) of " + u.target;
+    bool itself = u.alias == u.name || "*." + u.alias == u.name;
+    switch (u.why) {
+    case Unfixable::Why::search_stops_at_alias:
+        out += itself ? u.alias + " is " + alias_of
+                      : "its CAA search stops at " + u.alias + ", " + alias_of;
+        out += ", whose CAA set is not the policy's";
+        break;
+    case Unfixable::Why::expected_at_alias:
+        out += itself ? u.alias + " is " + alias_of + " and cannot hold the policy's CAA records"
+                      : "the policy's set for it belongs at " + u.alias + ", " + alias_of +
+                            ", which cannot hold CAA records";
+        break;
+    }
+    if (!u.server.empty()) {
+        out += " (at " + u.server + ")";
+    }
+    return out + "; change the alias or " + u.target + "'s CAA records";
+}
+
+Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results) {
+    // Every alias any climb met, and which names are ok as they are.
+    std::unordered_map<std::string, std::string> alias_target;
+    std::unordered_map<std::string, bool> ok;
+    auto learn = [&](const std::vector<AliasStep>& aliases) {
+        for (const auto& a : aliases) {
+            alias_target.emplace(a.name, a.target);
+        }
+    };
+    for (const auto& result : results) {
+        learn(result.aliases);
+        for (const auto& view : result.servers) {
+            learn(climb_aliases(view.result));
+        }
+        ok[result.name] = result.status == Status::ok;
+    }
+
+    // One view of a drifted name: the resolvers' climb, or one drifted server's.
+    struct View {
+        std::string relevant_name;
+        std::vector<AliasStep> aliases;
+        std::string server;
+    };
+    Fixes out;
     std::map<std::string, policy::Domain> by_name;
     for (const auto& result : results) {
         if (result.status != Status::drift) {
             continue;
         }
-        std::vector<std::string> owners;
-        if (!result.relevant_name.empty()) {
-            owners.push_back(result.relevant_name);
+        std::vector<View> views;
+        if (result.servers.empty()) {
+            views.push_back(View{result.relevant_name, result.aliases, {}});
         }
         for (const auto& view : result.servers) {
-            if (view.status == Status::drift && !view.result.relevant_name.empty()) {
-                owners.push_back(view.result.relevant_name);
+            if (view.status == Status::drift) {
+                views.push_back(
+                    View{view.result.relevant_name, climb_aliases(view.result), view.server});
             }
         }
-        if (!result.expected_from.empty()) {
-            if (const policy::Domain* domain = policy.find(result.expected_from)) {
+        const std::string& expected = result.expected_from;
+        // The expected domain's set is written unless it is an alias whose own set is already
+        // right (then deleting what stops the search below it is enough).
+        bool write_expected = !expected.empty();
+        std::optional<Unfixable> blocked;
+        for (const auto& view : views) {
+            if (blocked) {
+                break;
+            }
+            const std::string& owner = view.relevant_name;
+            auto at_owner = std::find_if(view.aliases.begin(), view.aliases.end(),
+                                         [&](const AliasStep& a) { return a.name == owner; });
+            if (!owner.empty() && at_owner != view.aliases.end() &&
+                (expected.empty() || dns_name::is_at_or_below(owner, expected))) {
+                blocked = Unfixable{result.name, Unfixable::Why::search_stops_at_alias, owner,
+                                    at_owner->target, view.server};
+            }
+        }
+        if (!blocked && !expected.empty()) {
+            if (auto alias = alias_target.find(expected); alias != alias_target.end()) {
+                if (auto own = ok.find(expected); own != ok.end() && own->second) {
+                    write_expected = false;
+                } else {
+                    blocked = Unfixable{result.name,
+                                        Unfixable::Why::expected_at_alias,
+                                        expected,
+                                        alias->second,
+                                        {}};
+                }
+            }
+        }
+        if (blocked) {
+            out.unfixable.push_back(std::move(*blocked));
+            continue;
+        }
+        if (write_expected) {
+            if (const policy::Domain* domain = policy.find(expected)) {
                 by_name[domain->name] = *domain;
             }
         }
         // A set found below the expected domain (or anywhere, without an expectation) is
         // one the policy does not want: delete it.
-        for (const auto& owner : owners) {
-            if (owner == result.expected_from) {
+        for (const auto& view : views) {
+            const std::string& owner = view.relevant_name;
+            if (owner.empty() || owner == expected) {
                 continue;
             }
-            if (!result.expected_from.empty() &&
-                !dns_name::is_at_or_below(owner, result.expected_from)) {
+            if (!expected.empty() && !dns_name::is_at_or_below(owner, expected)) {
                 continue; // found above the expected domain: adding the expected set fixes it
             }
             if (by_name.count(owner) == 0) {
@@ -233,13 +344,13 @@ std::vector<policy::Domain> fixes(const policy::Policy& policy,
             }
         }
     }
-    std::vector<policy::Domain> out;
     for (auto& entry : by_name) {
-        out.push_back(std::move(entry.second));
+        out.domains.push_back(std::move(entry.second));
     }
-    std::sort(out.begin(), out.end(), [](const policy::Domain& a, const policy::Domain& b) {
-        return dns_name::canonical_compare(a.name, b.name) < 0;
-    });
+    std::sort(out.domains.begin(), out.domains.end(),
+              [](const policy::Domain& a, const policy::Domain& b) {
+                  return dns_name::canonical_compare(a.name, b.name) < 0;
+              });
     return out;
 }
 

@@ -11,6 +11,7 @@ of the query name under the zone `hostile.test`:
   overrun     CAA RDATA whose tag length overruns the RDATA
   loop1/loop2 CNAMEs to each other      chainN     chainN CNAME chainN+1 (endless)
   control     CAA values holding control characters, quotes, NUL, newlines and ESC
+  ctlalias    a CNAME to a name holding a newline and ESC, with that name's CAA set
   big         1,500 CAA records: TC=1 over UDP, the full RRset over TCP
   late        a valid answer, sent 3 seconds late
   silent      never answered
@@ -121,6 +122,10 @@ def respond(query, over_tcp):
         values = [b"ca.example; x=\x1b[31mred", b"a\"quoted\"\\value", b"nul\x00byte",
                   b"new\nline\r\n0 issue \"evil.example\""]
         return ok([rr(owner, 257, caa_rdata(0, b"issue", v)) for v in values]
+                  if qtype == 257 else [])
+    if label == "ctlalias":
+        target = b"\x0dbad\n\x1b[31mname" + encode_name(ZONE)
+        return ok([rr(owner, 5, target), rr(target, 257, caa_rdata(0, b"issue", b"cdn.example"))]
                   if qtype == 257 else [])
     if label == "big":
         if not over_tcp:

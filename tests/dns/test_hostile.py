@@ -27,16 +27,17 @@ EXPECTED = {
     "loop1.hostile.test": ("error", "alias loop"),
     "chain0.hostile.test": ("error", "longer than"),
     "control.hostile.test": ("drift", None),
+    "ctlalias.hostile.test": ("drift", None),
     "big.hostile.test": ("drift", None),
     "late.hostile.test": ("error", "no answer after 2 tries"),
     "silent.hostile.test": ("error", "no answer after 2 tries"),
 }
 
 
-def run(responder, fmt):
+def run(responder, fmt, *extra):
     start = time.monotonic()
     p = subprocess.run([CAAPOL, "verify", "--resolver", responder.endpoint, "--timeout", "1",
-                        "--retries", "1", "--format", fmt, "--names",
+                        "--retries", "1", "--format", fmt, *extra, "--names",
                         os.path.join(DATA, "dns", "hostile-names.txt"),
                         os.path.join(DATA, "dns", "hostile.toml")],
                        capture_output=True, timeout=120)
@@ -70,6 +71,25 @@ class Hostile(unittest.TestCase):
             self.assertTrue(byte == 0x0A or 0x20 <= byte < 0x7F, f"raw byte {byte:#x} in output")
         self.assertIn(b'"ca.example; x=\\027[31mred"', p.stdout)
         self.assertIn(b'"new\\010line\\013\\0100 issue \\"evil.example\\""', p.stdout)
+
+    def test_fix_comments_are_escaped(self):
+        # ctlalias is a CNAME to a name holding a newline and ESC: the script says it cannot
+        # be fixed, naming the target, without letting either byte into a script line.
+        with HostileResponder() as responder:
+            p, _ = run(responder, "text", "--fix", "nsupdate")
+        self.assertEqual(p.returncode, 3)
+        for stream in (p.stdout, p.stderr):
+            for byte in stream:
+                self.assertTrue(byte == 0x0A or 0x20 <= byte < 0x7F, f"raw byte {byte:#x}")
+        lines = p.stdout.decode().splitlines()
+        comment = [l for l in lines if l.startswith("; ctlalias.hostile.test: not fixable")]
+        self.assertEqual(len(comment), 1, p.stdout)
+        self.assertIn("an alias (CNAME or DNAME) of bad\\\\010\\\\027\\\\09131mname.hostile.test",
+                      comment[0])
+        self.assertTrue(all(l.startswith(";") or l.startswith("update") or l == "send"
+                            for l in lines), p.stdout)
+        self.assertIn(b"caapol verify: warning: ctlalias.hostile.test: not fixable here",
+                      p.stderr)
 
     def test_prometheus_is_well_formed(self):
         with HostileResponder() as responder:

@@ -18,6 +18,7 @@ CAAPOL = DATA = None
 SERVERS = None
 RESOLVER = None
 STUBS = None
+NSD = None
 
 
 def data(name):
@@ -25,10 +26,10 @@ def data(name):
 
 
 def setUpModule():
-    global SERVERS, RESOLVER, STUBS
+    global SERVERS, RESOLVER, STUBS, NSD
     SERVERS = harness.DnsServers().__enter__()
     try:
-        nsd = SERVERS.start_nsd({"example.test": data("example.test.zone"),
+        NSD = nsd = SERVERS.start_nsd({"example.test": data("example.test.zone"),
                                  "other.test": data("other.test.zone"),
                                  "child.example.test": data("child.example.test.zone")})
         dead = harness.free_port()
@@ -162,10 +163,63 @@ class ThroughResolver(unittest.TestCase):
         script = p.stdout
         self.assertIn("update delete withset.example.test. CAA", script)
         self.assertIn('update add withset.example.test. 300 CAA 0 issue "other.example"', script)
-        # chain1 is a CNAME whose target holds a set the policy does not want at chain1
-        self.assertIn("update delete chain1.example.test. CAA", script)
+        # chain1, cname-out and x.dn are aliases whose targets hold sets the policy does not
+        # want there: no update can fix them at these names (a server would ignore CAA records
+        # added beside a CNAME), so the script says so instead of pretending.
+        self.assertNotIn("chain1.example.test.", script)
         self.assertNotIn("direct.example.test.", script)
+        self.assertNotIn("update delete example.test.", script)
+        self.assertIn("; chain1.example.test: not fixable here: chain1.example.test is an alias "
+                      "(CNAME or DNAME) of direct.example.test", script)
+        self.assertIn("caapol verify: warning: cname-out.example.test: not fixable here: "
+                      "cname-out.example.test is an alias (CNAME or DNAME) of www.other.test",
+                      p.stderr)
+        self.assertEqual(script.splitlines()[0],
+                         "; caapol verify --fix nsupdate: 1 name to change, 3 drifted names not "
+                         "fixable here; review, then run with nsupdate -k KEYFILE")
         self.assertTrue(script.rstrip().endswith("send"))
+
+    def test_fix_nsupdate_through_aliases(self):
+        # The name itself an alias (a chain, below a DNAME), the search stopping at an alias
+        # ancestor, the expected domain an alias (seen on its own climb and on a name below
+        # it), an alias above the expected domain (fixable), a plain drift (fixable).
+        for extra in ([], ["--authoritative", "--port", str(NSD.port)]):
+            p = verify("--fix", "nsupdate", "--names", data("fix-alias-names.txt"),
+                       data("fix-alias.toml"), *extra)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            at = f" (at {NSD.endpoint})" if extra else ""
+            unfixable = [
+                f"www.cdn-alias.example.test: not fixable here: its CAA search stops at "
+                f"cdn-alias.example.test, an alias (CNAME or DNAME) of www.other.test, whose "
+                f"CAA set is not the policy's{at}; change the alias or www.other.test's CAA "
+                f"records",
+                f"chain1.example.test: not fixable here: chain1.example.test is an alias (CNAME "
+                f"or DNAME) of direct.example.test, whose CAA set is not the policy's{at}; "
+                f"change the alias or direct.example.test's CAA records",
+                "cname-empty.example.test: not fixable here: cname-empty.example.test is an "
+                "alias (CNAME or DNAME) of a.b.other.test and cannot hold the policy's CAA "
+                "records; change the alias or a.b.other.test's CAA records",
+                "www.cname-empty.example.test: not fixable here: the policy's set for it "
+                "belongs at cname-empty.example.test, an alias (CNAME or DNAME) of "
+                "a.b.other.test, which cannot hold CAA records; change the alias or "
+                "a.b.other.test's CAA records",
+                f"x.dn.example.test: not fixable here: x.dn.example.test is an alias (CNAME or "
+                f"DNAME) of x.other.test, whose CAA set is not the policy's{at}; change the "
+                f"alias or x.other.test's CAA records",
+            ]
+            self.assertEqual(p.stdout, "\n".join(
+                ["; caapol verify --fix nsupdate: 2 names to change, 5 drifted names not "
+                 "fixable here; review, then run with nsupdate -k KEYFILE"] +
+                ["; " + line for line in unfixable] +
+                ["update delete img.cdn-alias.example.test. CAA",
+                 'update add img.cdn-alias.example.test. 300 CAA 0 issue "ca.example"',
+                 "send",
+                 "update delete withset.example.test. CAA",
+                 'update add withset.example.test. 300 CAA 0 issue "other.example"',
+                 "send", ""]), extra)
+            warnings = [l for l in p.stderr.splitlines() if "warning" in l]
+            self.assertEqual(warnings, ["caapol verify: warning: " + l for l in unfixable])
+            self.assertIn("8 names checked: 1 ok, 7 drift, 0 errors", p.stderr)
 
     def test_fix_nothing_to_do(self):
         p = verify("--fix", "nsupdate", data("ok.toml"))

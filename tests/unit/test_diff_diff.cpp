@@ -139,7 +139,7 @@ TEST_SUITE("diff") {
             diff::compare(p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}),
                           false),
         };
-        auto fixes = diff::fixes(p, results);
+        auto fixes = diff::fixes(p, results).domains;
         REQUIRE(fixes.size() == 2);
         CHECK(fixes[0].name == "example.com");
         CHECK_FALSE(fixes[0].inherit);

@@ -28,6 +28,19 @@ struct ServerView {
     caa::SetDifference difference;
 };
 
+// A name on a climb (the name checked or one of its ancestors) that turned out to be an alias
+// (a CNAME, or a name below a DNAME): the climb followed it to `target`, the end of its chain
+// (the owner of the records found, or the last name, without CAA records).
+struct AliasStep {
+    std::string name;
+    std::string target;
+    bool operator==(const AliasStep&) const = default;
+};
+
+// The aliases met at the climb's positions, in climb order (alias targets queried along the way
+// are not positions). Empty for a failed climb's unanswered part.
+std::vector<AliasStep> climb_aliases(const climb::Result& result);
+
 struct NameResult {
     std::string name;
     Status status = Status::error;
@@ -38,9 +51,10 @@ struct NameResult {
     std::uint32_t expected_ttl = 0;
     // Live (in authoritative mode: the first server's, or the first that differs).
     std::vector<climb::SourcedRecord> actual;
-    std::string relevant_name;     // where the climb found the set (before aliases)
-    std::string found_at;          // owner of the records after aliases
-    std::vector<std::string> path; // every name looked up, in order
+    std::string relevant_name;      // where the climb found the set (before aliases)
+    std::string found_at;           // owner of the records after aliases
+    std::vector<std::string> path;  // every name looked up, in order
+    std::vector<AliasStep> aliases; // climb positions that are aliases (climb_aliases)
     caa::SetDifference difference;
     std::vector<std::string> notes;  // TTL differences, own RRset of an inherit domain, ...
     std::string error;               // status == error: why (server and reason)
@@ -74,10 +88,42 @@ NameResult compare(const policy::Policy& policy, const climb::Result& actual, bo
 NameResult compare_servers(const policy::Policy& policy, const std::string& name,
                            std::vector<ServerView> views);
 
-// Policy domains whose records would make live DNS match for the drifted `results`: the
-// expected domain itself, and an inherit (delete-only) entry for a name between the checked
-// name and the expected domain that holds an RRset of its own. Sorted, without duplicates.
-std::vector<policy::Domain> fixes(const policy::Policy& policy,
-                                  const std::vector<NameResult>& results);
+// A drifted name that no update of CAA records can fix where it would have to be made: an
+// alias owner cannot hold other data (RFC 1034 section 3.6.2, RFC 6672 section 2.3), and
+// RFC 2136 servers silently ignore an update that adds some.
+struct Unfixable {
+    enum class Why {
+        // The name's CAA search stops at `alias` (the name itself or an ancestor at or below the
+        // expected domain), whose target's set is not the policy's.
+        search_stops_at_alias,
+        // The policy's set belongs at `alias` (the expected domain), which cannot hold it.
+        expected_at_alias,
+    };
+    std::string name; // the drifted name
+    Why why = Why::search_stops_at_alias;
+    std::string alias;
+    std::string target; // the end of the alias's chain
+    std::string server; // --authoritative: the server whose answers show it; else empty
+};
+
+// "NAME: not fixable here: ..., change the alias or TARGET's CAA records" (one line, not
+// escaped: the names came from DNS).
+std::string describe(const Unfixable& unfixable);
+
+struct Fixes {
+    // Policy domains whose records would make live DNS match: the expected domain itself, and
+    // an inherit (delete-only) entry for a name between the checked name and the expected
+    // domain that holds an RRset of its own. Sorted, without duplicates.
+    std::vector<policy::Domain> domains;
+    // Drifted names whose set comes through an alias: nothing in `domains` for them.
+    std::vector<Unfixable> unfixable;
+};
+
+// What would make live DNS match the policy for the drifted `results`. A name is unfixable
+// when its search stops at an alias at or below the expected domain (or anywhere, for a name
+// the policy expects to have no set), or when the expected domain is an alias (seen on any
+// climb of `results`) whose own result is not ok. With --authoritative, when any server's
+// answers show it.
+Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results);
 
 } // namespace caapol::diff
