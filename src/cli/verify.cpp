@@ -491,7 +491,7 @@ int run_verify(const Arguments& args) {
         order.push_back({at, keys.size() - at, i});
     }
     auto key_of = [&keys](const SortEntry& e) {
-        return std::string_view(keys).substr(e.key_at, e.key_size);
+        return std::string_view(keys.data() + e.key_at, e.key_size);
     };
     std::sort(order.begin(), order.end(),
               [&key_of](const SortEntry& a, const SortEntry& b) { return key_of(a) < key_of(b); });

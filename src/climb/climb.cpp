@@ -36,6 +36,7 @@ const char* outcome_name(Outcome outcome) {
 
 Climber::Climber(std::string name) {
     result_.name = dns_name::normalize(name);
+    result_.path.reserve(2); // most climbs take one or two lookups
     // RFC 8659 §3: for "*.X" the search starts at X.
     if (result_.name == "*") {
         finish(Outcome::none);
