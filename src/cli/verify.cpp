@@ -85,7 +85,11 @@ std::string check_name(std::string_view name) {
     if (name.size() > 253) {
         return "longer than 253 characters";
     }
-    for (auto label : text::split(name, '.')) {
+    std::size_t begin = 0;
+    while (begin <= name.size()) {
+        std::size_t dot = name.find('.', begin);
+        std::string_view label = name.substr(
+            begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
         if (label.empty() || label.size() > 63) {
             return "labels must have 1 to 63 characters";
         }
@@ -94,6 +98,10 @@ std::string check_name(std::string_view name) {
                 return "only letters, digits, '-' and '_' are allowed in labels";
             }
         }
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        begin = dot + 1;
     }
     return {};
 }
@@ -451,33 +459,52 @@ int run_verify(const Arguments& args) {
         auto more = read_names(values["names"].as<std::string>());
         names.insert(names.end(), more.begin(), more.end());
     }
-    // DNS canonical order (RFC 4034 section 6.1) through a precomputed key: labels from the
-    // right, each followed by a NUL (names are normalized and hold no NUL).
-    std::vector<std::pair<std::string, std::string>> keyed;
-    keyed.reserve(names.size());
-    for (auto& name : names) {
-        std::string key;
-        key.reserve(name.size() + 1);
+    // DNS canonical order (RFC 4034 section 6.1) through precomputed keys: labels from the
+    // right, each followed by a NUL (names are normalized and hold no NUL). The keys sit in
+    // one buffer and the sort moves small entries, not strings.
+    struct SortEntry {
+        std::size_t key_at;
+        std::size_t key_size;
+        std::size_t name_index;
+    };
+    std::string keys;
+    std::size_t total = 0;
+    for (const auto& name : names) {
+        total += name.size() + 1;
+    }
+    keys.reserve(total);
+    std::vector<SortEntry> order;
+    order.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
+        std::size_t at = keys.size();
         std::size_t end = name.size();
         while (true) {
             std::size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
             std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
-            key.append(name, begin, end - begin);
-            key.push_back('\0');
+            keys.append(name, begin, end - begin);
+            keys.push_back('\0');
             if (dot == std::string::npos) {
                 break;
             }
             end = dot;
         }
-        keyed.emplace_back(std::move(key), std::move(name));
+        order.push_back({at, keys.size() - at, i});
     }
-    std::sort(keyed.begin(), keyed.end());
-    names.clear();
-    for (auto& entry : keyed) {
-        if (names.empty() || names.back() != entry.second) {
-            names.push_back(std::move(entry.second));
+    auto key_of = [&keys](const SortEntry& e) {
+        return std::string_view(keys.data() + e.key_at, e.key_size);
+    };
+    std::sort(order.begin(), order.end(),
+              [&key_of](const SortEntry& a, const SortEntry& b) { return key_of(a) < key_of(b); });
+    std::vector<std::string> sorted;
+    sorted.reserve(names.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
+            continue; // the same name twice
         }
+        sorted.push_back(std::move(names[order[i].name_index]));
     }
+    names = std::move(sorted);
     if (shard.count > 1) {
         // Contiguous slices of the sorted list: neighbours share ancestors, hence cache hits.
         std::size_t begin = names.size() * shard.index / shard.count;
@@ -527,8 +554,8 @@ int run_verify(const Arguments& args) {
             std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
             diff::Expectations expectations(policy);
             parts[part].reserve(climbs.size());
-            for (const auto& c : climbs) {
-                parts[part].push_back(diff::compare(expectations, c, false));
+            for (auto& c : climbs) {
+                parts[part].push_back(diff::compare(expectations, std::move(c), false));
             }
             sent[part] = lookups.queries_sent();
         };

@@ -36,29 +36,37 @@ const char* outcome_name(Outcome outcome) {
 
 Climber::Climber(std::string name) {
     result_.name = dns_name::normalize(name);
-    climb_name_ = result_.name;
+    result_.path.reserve(2); // most climbs take one or two lookups
     // RFC 8659 §3: for "*.X" the search starts at X.
-    if (climb_name_ == "*") {
-        climb_name_.clear();
-    } else if (climb_name_.rfind("*.", 0) == 0) {
-        climb_name_ = climb_name_.substr(2);
-    }
-    if (climb_name_.empty()) {
+    if (result_.name == "*") {
         finish(Outcome::none);
         return;
     }
-    pending_ = climb_name_;
-    chain_.push_back(climb_name_);
+    climb_name_ = result_.name.rfind("*.", 0) == 0 ? result_.name.substr(2) : result_.name;
+    if (climb_name_.empty()) {
+        finish(Outcome::none);
+    }
 }
 
 const std::string* Climber::next_query() const {
-    return done_ ? nullptr : &pending_;
+    if (done_) {
+        return nullptr;
+    }
+    return aliases_.empty() ? &climb_name_ : &aliases_.back();
 }
 
 void Climber::finish(Outcome outcome, std::string reason) {
     done_ = true;
     result_.outcome = outcome;
     result_.reason = std::move(reason);
+}
+
+std::string Climber::chain_text() const {
+    std::string text = climb_name_;
+    for (const auto& alias : aliases_) {
+        text += " -> " + alias;
+    }
+    return text;
 }
 
 void Climber::feed(Answer answer) {
@@ -69,18 +77,19 @@ void Climber::feed(Answer answer) {
     if (kind == AnswerKind::records && answer.records.empty()) {
         kind = AnswerKind::empty;
     }
+    std::string queried = *next_query();
     // Aliases the source already followed count towards the hop limit and the loop check.
     for (const auto& alias : answer.aliases) {
         std::string normalized = dns_name::normalize(alias);
-        if (normalized != pending_) {
-            chain_.push_back(normalized);
+        if (normalized != queried) {
+            aliases_.push_back(std::move(normalized));
         }
     }
-    result_.path.push_back(Step{std::move(pending_), std::move(answer)});
-    const std::string& queried = result_.path.back().name;
-    Answer& stored = result_.path.back().answer;
+    result_.path.push_back(Step{std::move(queried), std::move(answer)});
+    const Step& step = result_.path.back();
+    const Answer& stored = step.answer;
 
-    if (chain_.size() > max_alias_hops + 1) {
+    if (aliases_.size() > max_alias_hops) {
         finish(Outcome::failure, "the alias chain from " + climb_name_ + " is longer than " +
                                      std::to_string(max_alias_hops) + " names");
         return;
@@ -89,43 +98,39 @@ void Climber::feed(Answer answer) {
     switch (kind) {
     case AnswerKind::records:
         result_.relevant_name = climb_name_;
-        result_.found_at = chain_.back();
+        result_.found_at = aliases_.empty() ? climb_name_ : aliases_.back();
         result_.records = stored.records;
         finish(Outcome::found);
         return;
     case AnswerKind::empty:
-    case AnswerKind::nxdomain:
+    case AnswerKind::nxdomain: {
         // Climb from the original name (or its ancestor), never from an alias target.
-        climb_name_ = dns_name::parent(climb_name_);
-        if (climb_name_.empty()) {
+        std::size_t dot = climb_name_.find('.');
+        if (dot == std::string::npos) {
             finish(Outcome::none);
             return;
         }
-        pending_ = climb_name_;
-        chain_.clear();
-        chain_.push_back(climb_name_);
+        climb_name_.erase(0, dot + 1);
+        aliases_.clear();
         return;
+    }
     case AnswerKind::alias: {
         std::string target = dns_name::normalize(stored.target);
-        if (std::find(chain_.begin(), chain_.end(), target) != chain_.end()) {
-            std::string loop;
-            for (const auto& n : chain_) {
-                loop += n + " -> ";
-            }
-            finish(Outcome::failure, "alias loop: " + loop + target);
+        if (target == climb_name_ ||
+            std::find(aliases_.begin(), aliases_.end(), target) != aliases_.end()) {
+            finish(Outcome::failure, "alias loop: " + chain_text() + " -> " + target);
             return;
         }
-        if (chain_.size() >= max_alias_hops + 1) {
+        if (aliases_.size() >= max_alias_hops) {
             finish(Outcome::failure, "the alias chain from " + climb_name_ + " is longer than " +
                                          std::to_string(max_alias_hops) + " names");
             return;
         }
-        chain_.push_back(target);
-        pending_ = target;
+        aliases_.push_back(std::move(target));
         return;
     }
     case AnswerKind::failure: {
-        std::string reason = "lookup of " + queried + " CAA failed";
+        std::string reason = "lookup of " + step.name + " CAA failed";
         if (!stored.server.empty()) {
             reason += " at " + stored.server;
         }

@@ -13,6 +13,18 @@ std::string normalize(std::string_view name) {
     return text::to_lower(name);
 }
 
+bool is_normalized(std::string_view name) {
+    if (!name.empty() && name.back() == '.') {
+        return false;
+    }
+    for (char c : name) {
+        if (c >= 'A' && c <= 'Z') {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string parent(std::string_view name) {
     std::size_t dot = name.find('.');
     if (dot == std::string_view::npos) {

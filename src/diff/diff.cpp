@@ -84,25 +84,40 @@ std::vector<AliasStep> climb_aliases(const climb::Result& result) {
     return out;
 }
 
-const policy::Domain* Expectations::expected_for(const std::string& name) {
-    if (name.empty()) {
-        return nullptr;
+Expectations::Expectations(const policy::Policy& policy) : policy_(policy) {
+    by_name_.reserve(policy.domains.size());
+    for (const auto& domain : policy.domains) {
+        by_name_.emplace(domain.name, &domain);
     }
-    const policy::Domain* own = policy_.find(name);
-    if (own != nullptr && !own->inherit && !own->records.empty()) {
-        return own;
+}
+
+const policy::Domain* Expectations::find_normalized(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+}
+
+const policy::Domain* Expectations::find(std::string_view name) const {
+    if (dns_name::is_normalized(name)) {
+        return find_normalized(name);
     }
-    // Memoize ancestors only: most names checked are leaves seen once.
-    std::string parent = dns_name::parent(name);
-    if (parent.empty()) {
-        return nullptr;
+    return find_normalized(dns_name::normalize(name));
+}
+
+const policy::Domain* Expectations::expected_for(std::string_view name) const {
+    std::string normalized;
+    if (!dns_name::is_normalized(name)) {
+        normalized = dns_name::normalize(name);
+        name = normalized;
     }
-    if (auto it = memo_.find(parent); it != memo_.end()) {
-        return it->second;
+    while (!name.empty()) {
+        const policy::Domain* domain = find_normalized(name);
+        if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
+            return domain;
+        }
+        std::size_t dot = name.find('.');
+        name = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
     }
-    const policy::Domain* result = expected_for(parent);
-    memo_.emplace(std::move(parent), result);
-    return result;
+    return nullptr;
 }
 
 NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes) {
@@ -111,46 +126,53 @@ NameResult compare(const policy::Policy& policy, const climb::Result& actual, bo
 }
 
 NameResult compare(Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
-    const policy::Policy& policy = expectations.policy();
+    climb::Result copy = actual;
+    return compare(expectations, std::move(copy), ttl_notes);
+}
+
+NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
     NameResult out;
     fill_expectation(expectations.expected_for(actual.name), actual.name, out);
-    for (const auto& step : actual.path) {
-        out.path.push_back(step.name);
+    out.aliases = climb_aliases(actual); // before the names leave the path
+    out.path.reserve(actual.path.size());
+    for (auto& step : actual.path) {
+        out.path.push_back(std::move(step.name));
     }
-    out.aliases = climb_aliases(actual);
     if (actual.outcome == climb::Outcome::failure) {
         out.status = Status::error;
-        out.error = actual.reason;
+        out.error = std::move(actual.reason);
         return out;
     }
-    out.actual = actual.records;
-    out.relevant_name = actual.relevant_name;
-    out.found_at = actual.found_at;
+    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
+    // alias owns none: the set found through it is compared like any other.)
+    const policy::Domain* own = expectations.find(actual.name);
+    bool own_rrset_of_inherit =
+        own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
+        actual.relevant_name == actual.name && actual.found_at == actual.name;
+    out.actual = std::move(actual.records);
+    out.relevant_name = std::move(actual.relevant_name);
+    out.found_at = std::move(actual.found_at);
     // Identical records in the same order are equivalent: skip the canonical comparison
     // (the common case when checking many names against one policy).
-    bool identical = out.expected.size() == actual.records.size();
+    bool identical = out.expected.size() == out.actual.size();
     for (std::size_t i = 0; identical && i < out.expected.size(); ++i) {
-        identical = out.expected[i] == actual.records[i].record;
+        identical = out.expected[i] == out.actual[i].record;
     }
     if (!identical) {
-        out.difference = caa::compare_sets(out.expected, plain(actual.records));
+        out.difference = caa::compare_sets(out.expected, plain(out.actual));
     }
     out.status = out.difference.empty() ? Status::ok : Status::drift;
 
-    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
-    // alias owns none: the set found through it is compared like any other.)
-    const policy::Domain* own = policy.find(actual.name);
-    if (own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
-        actual.relevant_name == actual.name && actual.found_at == actual.name) {
+    if (own_rrset_of_inherit) {
         out.status = Status::drift;
-        out.notes.push_back("the policy says inherit = true, but " + actual.name +
+        out.notes.push_back("the policy says inherit = true, but " + out.name +
                             " has a CAA RRset of its own");
     }
     if (ttl_notes && !out.expected_from.empty()) {
         std::map<std::uint32_t, int> seen;
-        for (const auto& r : actual.records) {
+        for (const auto& r : out.actual) {
             if (r.ttl != out.expected_ttl && seen[r.ttl]++ == 0) {
-                out.notes.push_back("TTL " + std::to_string(r.ttl) + " at " + actual.found_at +
+                out.notes.push_back("TTL " + std::to_string(r.ttl) + " at " + out.found_at +
                                     ", the policy says " + std::to_string(out.expected_ttl));
             }
         }
@@ -189,6 +211,7 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
     out.relevant_name = shown->relevant_name;
     out.found_at = shown->found_at;
     out.path = shown->path;
+    out.aliases = shown->aliases;
     out.difference = shown->difference;
     for (std::size_t i = 0; i < per_server.size(); ++i) {
         for (const auto& note : per_server[i].notes) {

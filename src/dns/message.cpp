@@ -137,14 +137,15 @@ std::uint32_t get32(std::string_view w, std::size_t at) {
 }
 
 // One section's records. `keep` false: only checked for structure (the additional section).
-bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool keep,
+bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool keep, bool ns_names,
                   std::vector<ResourceRecord>& out, std::string* error) {
     if (keep) {
         out.reserve(count);
     }
-    std::string owner;
     for (unsigned i = 0; i < count; ++i) {
-        if (!read_name(wire, at, &owner)) {
+        // Owners are decoded only where they are read: skipping a name costs no allocation.
+        std::size_t owner_at = *at;
+        if (!skip_name(wire, at, wire.size())) {
             *error = "malformed answer (a bad owner name)";
             return false;
         }
@@ -166,14 +167,26 @@ bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool k
             continue;
         }
         ResourceRecord& record = out.emplace_back();
-        record.owner = std::move(owner);
+        if (type != type_ns || ns_names) {
+            std::size_t position = owner_at;
+            if (!read_name(wire, &position, &record.owner)) {
+                *error = "malformed answer (a bad owner name)";
+                return false;
+            }
+        }
         record.type = type;
         record.ttl = ttl;
         bool ok = true;
         switch (type) {
+        case type_ns:
+            if (!ns_names) {
+                std::size_t position = begin;
+                ok = skip_name(wire, &position, end) && position == end;
+                break;
+            }
+            [[fallthrough]];
         case type_cname:
-        case type_dname:
-        case type_ns: {
+        case type_dname: {
             std::size_t position = begin;
             ok = read_name(wire, &position, &record.target) && position == end;
             break;
@@ -407,7 +420,7 @@ std::string mismatch(const Header& query, const Header& answer) {
 // Walked by hand over the whole message, checking its structure (every record inside the
 // datagram, rdata of the types read well-formed), with ldns decoding the names: ldns_wire2pkt
 // made some 45 allocations per answer, the largest cost of verify after the kernel's.
-std::optional<Message> parse_message(std::string_view wire, std::string* error) {
+std::optional<Message> parse_message(std::string_view wire, std::string* error, bool ns_names) {
     if (wire.size() < 12) {
         *error = "malformed answer (shorter than a DNS header)";
         return std::nullopt;
@@ -421,21 +434,20 @@ std::optional<Message> parse_message(std::string_view wire, std::string* error) 
     unsigned counts[4] = {get16(wire, 4), get16(wire, 6), get16(wire, 8), get16(wire, 10)};
     std::size_t at = 12;
     for (unsigned i = 0; i < counts[0]; ++i) {
-        std::string name;
-        if (!read_name(wire, &at, &name) || at + 4 > wire.size()) {
+        // Only checked: the engine matched the question against the query already.
+        if (!skip_name(wire, &at, wire.size()) || at + 4 > wire.size()) {
             *error = "malformed answer (a bad question)";
             return std::nullopt;
         }
         if (i == 0) {
-            m.question = std::move(name);
             m.question_type = get16(wire, at);
         }
         at += 4;
     }
     std::vector<ResourceRecord> additional;
-    if (!read_section(wire, &at, counts[1], true, m.answer, error) ||
-        !read_section(wire, &at, counts[2], true, m.authority, error) ||
-        !read_section(wire, &at, counts[3], false, additional, error)) {
+    if (!read_section(wire, &at, counts[1], true, ns_names, m.answer, error) ||
+        !read_section(wire, &at, counts[2], true, ns_names, m.authority, error) ||
+        !read_section(wire, &at, counts[3], false, ns_names, additional, error)) {
         return std::nullopt;
     }
     return m;
@@ -444,7 +456,7 @@ std::optional<Message> parse_message(std::string_view wire, std::string* error) 
 CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const std::string& server) {
     CaaAnswer result;
     std::string error;
-    auto message = parse_message(wire, &error);
+    auto message = parse_message(wire, &error, false);
     if (!message) {
         result.answer = failure(error, server);
         return result;
@@ -458,7 +470,13 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     answer.server = server;
 
     // Follow the CNAME/DNAME chain inside the answer, as far as it goes.
-    std::string current = dns_name::normalize(name);
+    std::string normalized;
+    std::string_view original = name;
+    if (!dns_name::is_normalized(name)) {
+        normalized = dns_name::normalize(name);
+        original = normalized;
+    }
+    std::string_view current = original; // views `original` or the last of `aliases`
     std::vector<std::string> aliases;
     for (std::size_t hop = 0; hop <= 2 * climb::max_alias_hops; ++hop) {
         bool have_caa = false;
@@ -479,7 +497,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
         }
         if (have_caa) {
             answer.kind = climb::AnswerKind::records;
-            answer.aliases = aliases;
+            answer.aliases = std::move(aliases);
             return result;
         }
         std::string next;
@@ -494,9 +512,9 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
             for (const auto& rr : m.answer) {
                 if (rr.type == type_dname && rr.owner != current &&
                     dns_name::is_at_or_below(current, rr.owner)) {
-                    std::string prefix =
+                    std::string prefix(
                         rr.owner.empty() ? current
-                                         : current.substr(0, current.size() - rr.owner.size() - 1);
+                                         : current.substr(0, current.size() - rr.owner.size() - 1));
                     next = rr.target.empty() ? prefix : prefix + "." + rr.target;
                     break;
                 }
@@ -505,7 +523,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
         if (next.empty()) {
             break;
         }
-        bool seen = next == dns_name::normalize(name);
+        bool seen = next == original;
         for (const auto& a : aliases) {
             seen = seen || a == next;
         }
@@ -513,16 +531,16 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
             // A loop inside the answer: hand it to the climber, which reports it.
             answer.kind = climb::AnswerKind::alias;
             answer.target = next;
-            answer.aliases = aliases;
+            answer.aliases = std::move(aliases);
             return result;
         }
-        aliases.push_back(next);
-        current = next;
+        aliases.push_back(std::move(next));
+        current = aliases.back();
     }
 
     if (m.rcode == rcode_nxdomain) {
         answer.kind = climb::AnswerKind::nxdomain;
-        answer.aliases = aliases;
+        answer.aliases = std::move(aliases);
         return result;
     }
     if (aliases.empty()) {
@@ -547,14 +565,14 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     for (const auto& rr : m.authority) {
         if (rr.type == type_soa && dns_name::is_at_or_below(current, rr.owner)) {
             answer.kind = climb::AnswerKind::empty;
-            answer.aliases = aliases;
+            answer.aliases = std::move(aliases);
             return result;
         }
     }
     answer.kind = climb::AnswerKind::alias;
-    answer.target = current;
+    answer.target = std::string(current);
     aliases.pop_back();
-    answer.aliases = aliases;
+    answer.aliases = std::move(aliases);
     return result;
 }
 

@@ -207,8 +207,8 @@ std::string render_results_json(const std::vector<diff::NameResult>& results) {
     return out.str();
 }
 
-std::string prometheus_label(std::string_view value) {
-    std::string out;
+namespace {
+void append_prometheus_label(std::string& out, std::string_view value) {
     for (unsigned char c : value) {
         if (c == '\\') {
             out += "\\\\";
@@ -224,24 +224,39 @@ std::string prometheus_label(std::string_view value) {
             out.push_back(static_cast<char>(c));
         }
     }
+}
+} // namespace
+
+std::string prometheus_label(std::string_view value) {
+    std::string out;
+    append_prometheus_label(out, value);
     return out;
 }
 
 std::string render_results_prometheus(const std::vector<diff::NameResult>& results,
                                       std::int64_t timestamp) {
+    // Appended to one string (not an ostream): 200,000 lines for 100,000 names.
+    std::string lines;
+    std::size_t name_bytes = 0;
+    for (const auto& r : results) {
+        name_bytes += r.name.size();
+    }
+    lines.reserve(2 * name_bytes + 70 * results.size() + 1024);
+    lines += "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
+             "policy.\n# TYPE caapol_caa_drift gauge\n";
+    for (const auto& r : results) {
+        lines += "caapol_caa_drift{name=\"";
+        append_prometheus_label(lines, r.name);
+        lines += r.status == diff::Status::drift ? "\"} 1\n" : "\"} 0\n";
+    }
+    lines += "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed (undecided)."
+             "\n# TYPE caapol_caa_lookup_error gauge\n";
+    for (const auto& r : results) {
+        lines += "caapol_caa_lookup_error{name=\"";
+        append_prometheus_label(lines, r.name);
+        lines += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
+    }
     std::ostringstream out;
-    out << "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
-           "policy.\n# TYPE caapol_caa_drift gauge\n";
-    for (const auto& r : results) {
-        out << "caapol_caa_drift{name=\"" << prometheus_label(r.name) << "\"} "
-            << (r.status == diff::Status::drift ? 1 : 0) << "\n";
-    }
-    out << "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed (undecided)."
-           "\n# TYPE caapol_caa_lookup_error gauge\n";
-    for (const auto& r : results) {
-        out << "caapol_caa_lookup_error{name=\"" << prometheus_label(r.name) << "\"} "
-            << (r.status == diff::Status::error ? 1 : 0) << "\n";
-    }
     ResultsSummary s = summarize_results(results);
     out << "# HELP caapol_names_checked Names checked by the last run.\n"
            "# TYPE caapol_names_checked gauge\ncaapol_names_checked "
@@ -255,7 +270,8 @@ std::string render_results_prometheus(const std::vector<diff::NameResult>& resul
     out << "# HELP caapol_last_run_timestamp_seconds When the last run finished (Unix time).\n"
            "# TYPE caapol_last_run_timestamp_seconds gauge\ncaapol_last_run_timestamp_seconds "
         << timestamp << "\n";
-    return out.str();
+    lines += out.str();
+    return lines;
 }
 
 } // namespace caapol::output

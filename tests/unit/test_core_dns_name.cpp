@@ -11,6 +11,11 @@ TEST_SUITE("core") {
     TEST_CASE("normalize, parent, ancestry") {
         CHECK(dns_name::normalize("Example.COM.") == "example.com");
         CHECK(dns_name::normalize(".") == "");
+        CHECK(dns_name::is_normalized("a.example.com"));
+        CHECK(dns_name::is_normalized(""));
+        CHECK_FALSE(dns_name::is_normalized("a.Example.com"));
+        CHECK_FALSE(dns_name::is_normalized("a.example.com."));
+        CHECK_FALSE(dns_name::is_normalized("."));
         CHECK(dns_name::parent("a.b.c") == "b.c");
         CHECK(dns_name::parent("c") == "");
         CHECK(dns_name::is_at_or_below("a.example.com", "example.com"));

@@ -55,11 +55,13 @@ public:
 
 private:
     void finish(Outcome outcome, std::string reason = {});
+    std::string chain_text() const; // "climb_name -> alias -> ..."
 
     Result result_;
-    std::string climb_name_;         // the original name or its current ancestor
-    std::string pending_;            // name of the pending query
-    std::vector<std::string> chain_; // names visited while following aliases of climb_name_
+    std::string climb_name_; // the original name or its current ancestor
+    // Names reached by following aliases from climb_name_, in order: the pending query is
+    // the last (climb_name_ when there is none).
+    std::vector<std::string> aliases_;
     bool done_ = false;
 };
 

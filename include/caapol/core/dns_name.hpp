@@ -9,6 +9,8 @@ namespace caapol::dns_name {
 
 // Lower-cases and strips one trailing dot ("Example.COM." -> "example.com", "." -> "").
 std::string normalize(std::string_view name);
+// Whether normalize(name) == name (no copy needed).
+bool is_normalized(std::string_view name);
 
 // "a.b.c" -> "b.c"; "c" -> "" (the root); "" -> "".
 std::string parent(std::string_view name);

@@ -71,14 +71,16 @@ struct Message {
     unsigned rcode = 0;
     bool authoritative = false;
     bool truncated = false;
-    std::string question; // normalized
     std::uint16_t question_type = 0;
     std::vector<ResourceRecord> answer;
     std::vector<ResourceRecord> authority;
 };
 
-// Parses a whole message. nullopt (and *error) when it is malformed.
-std::optional<Message> parse_message(std::string_view wire, std::string* error);
+// Parses a whole message. nullopt (and *error) when it is malformed. `ns_names` false: NS
+// records keep an empty owner and target (their names are checked, not decoded): a CAA
+// answer only needs to know they are there.
+std::optional<Message> parse_message(std::string_view wire, std::string* error,
+                                     bool ns_names = true);
 
 // What a CAA answer for `name` says, RFC 8659 §3 style: the CAA RRset at the end of the
 // CNAME/DNAME chain inside the answer (records, with the aliases followed); an unresolved
