@@ -538,7 +538,8 @@ int run_verify(const Arguments& args) {
         std::size_t threads =
             std::min<std::size_t>({4, std::max(1u, std::thread::hardware_concurrency()),
                                    names.size() / 5000 + 1, engine.max_in_flight});
-        std::vector<std::vector<diff::NameResult>> parts(threads);
+        // Each thread writes its own slice of `results`, each result as soon as its climb ends.
+        results.resize(names.size());
         std::vector<std::uint64_t> sent(threads, 0);
         auto work = [&](std::size_t part) {
             std::size_t begin = names.size() * part / threads;
@@ -551,12 +552,10 @@ int run_verify(const Arguments& args) {
             for (std::size_t i = begin; i < end; ++i) {
                 requests.push_back({names[i], resolver_route, {}, {}});
             }
-            std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
             diff::Expectations expectations(policy);
-            parts[part].reserve(climbs.size());
-            for (auto& c : climbs) {
-                parts[part].push_back(diff::compare(expectations, std::move(c), false));
-            }
+            climb::climb_each(lookups, requests, [&](std::size_t index, climb::Result&& climb) {
+                results[begin + index] = diff::compare(expectations, std::move(climb), false);
+            });
             sent[part] = lookups.queries_sent();
         };
 #ifdef __GLIBC__
@@ -572,9 +571,7 @@ int run_verify(const Arguments& args) {
         for (auto& thread : pool) {
             thread.join();
         }
-        results.reserve(names.size());
         for (std::size_t part = 0; part < threads; ++part) {
-            std::move(parts[part].begin(), parts[part].end(), std::back_inserter(results));
             queries_sent += sent[part];
         }
     }

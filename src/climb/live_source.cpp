@@ -2,7 +2,9 @@
 
 #include "caapol/core/dns_name.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace caapol::climb {
 
@@ -196,10 +198,20 @@ Answer LiveSource::lookup(const std::string& name) {
 
 namespace {
 
+// Starts climbs as earlier ones finish, so that at most `active.size()` are under way: memory
+// stays bounded (and the engine's queue short) whatever the number of requests.
 struct Driver {
     LiveLookups& lookups;
     const std::vector<ClimbRequest>& requests;
-    std::vector<Climber> climbers;
+    const std::function<void(std::size_t, Result&&)>& done;
+    struct Active {
+        std::size_t request = 0;
+        std::optional<Climber> climber;
+    };
+    std::vector<Active> active;
+    std::vector<std::size_t> free_slots;
+    std::size_t next = 0;
+    bool starting = false;
 
     const Route& route_for(const ClimbRequest& request, const std::string& name) const {
         if (request.zone.empty() || dns_name::is_at_or_below(name, request.zone)) {
@@ -208,10 +220,26 @@ struct Driver {
         return request.fallback;
     }
 
-    void advance(std::size_t index) {
-        Climber& climber = climbers[index];
-        const ClimbRequest& request = requests[index];
-        auto resume = [this, index](const dns::CaaAnswer&) { advance(index); };
+    void start_more() {
+        if (starting) {
+            return; // the loop below, further up the stack, takes the freed slot
+        }
+        starting = true;
+        while (next < requests.size() && !free_slots.empty()) {
+            std::size_t slot = free_slots.back();
+            free_slots.pop_back();
+            active[slot].request = next;
+            active[slot].climber.emplace(requests[next].name);
+            ++next;
+            advance(slot);
+        }
+        starting = false;
+    }
+
+    void advance(std::size_t slot) {
+        Climber& climber = *active[slot].climber;
+        const ClimbRequest& request = requests[active[slot].request];
+        auto resume = [this, slot](const dns::CaaAnswer&) { advance(slot); };
         while (const std::string* name = climber.next_query()) {
             const Route& route = route_for(request, *name);
             const dns::CaaAnswer* answer = lookups.find_or_request(route, *name, resume);
@@ -226,30 +254,55 @@ struct Driver {
             }
             climber.feed(answer->answer);
         }
+        finish(slot);
+        start_more();
+    }
+
+    void finish(std::size_t slot) {
+        Result result = active[slot].climber->take_result();
+        active[slot].climber.reset();
+        free_slots.push_back(slot);
+        done(active[slot].request, std::move(result));
     }
 };
 
 } // namespace
 
-std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {
-    Driver driver{lookups, requests, {}};
+void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
+                const std::function<void(std::size_t, Result&&)>& done) {
+    Driver driver{lookups, requests, done, {}, {}, 0, false};
     lookups.expect_names(requests.size() + 16);
-    driver.climbers.reserve(requests.size());
-    for (const auto& request : requests) {
-        driver.climbers.emplace_back(request.name);
+    // Twice the window: climbs waiting on a shared ancestor's answer hold no query slot, and
+    // the engine should never run out of queries to send.
+    std::size_t slots =
+        std::min(requests.size(), 2 * lookups.engine().options().max_in_flight + 16);
+    driver.active.resize(slots);
+    for (std::size_t slot = slots; slot-- > 0;) {
+        driver.free_slots.push_back(slot);
     }
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        driver.advance(i);
-    }
+    driver.start_more();
     lookups.run();
-    std::vector<Result> results;
-    results.reserve(requests.size());
-    for (auto& climber : driver.climbers) {
-        if (!climber.done()) { // cannot happen: run() returns when every lookup completed
-            climber.feed(Answer{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}});
+    // run() returns when every lookup has completed, so every climb has; one still open would
+    // be a bug: report it as a failure rather than lose the name.
+    const Answer never{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}};
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+        if (driver.active[slot].climber) {
+            driver.active[slot].climber->feed(never);
+            driver.finish(slot);
         }
-        results.push_back(climber.take_result());
     }
+    for (; driver.next < requests.size(); ++driver.next) {
+        Climber climber(requests[driver.next].name);
+        climber.feed(never);
+        done(driver.next, climber.take_result());
+    }
+}
+
+std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {
+    std::vector<Result> results(requests.size());
+    climb_each(lookups, requests, [&results](std::size_t index, Result&& result) {
+        results[index] = std::move(result);
+    });
     return results;
 }
 

@@ -128,7 +128,12 @@ struct ClimbRequest {
     Route fallback;
 };
 
-// Runs every climb to completion over the asynchronous window; results in request order.
+// Runs every climb to completion over the asynchronous window, handing each result to `done`
+// with its request's index as soon as it is known. Climbs start as earlier ones finish (a
+// bounded number at once), so memory does not grow with the number of requests.
+void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
+                const std::function<void(std::size_t, Result&&)>& done);
+// The same, collecting the results in request order.
 std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests);
 
 } // namespace caapol::climb
