@@ -93,8 +93,10 @@ std::string check_name(std::string_view name) {
         if (label.empty() || label.size() > 63) {
             return "labels must have 1 to 63 characters";
         }
-        for (unsigned char c : label) {
-            if (!(std::isalnum(c) || c == '-' || c == '_')) {
+        for (char c : label) {
+            bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_';
+            if (!allowed) {
                 return "only letters, digits, '-' and '_' are allowed in labels";
             }
         }
@@ -109,8 +111,13 @@ std::string check_name(std::string_view name) {
 std::vector<std::string> read_names(const std::string& path) {
     std::string content = read_file(path); // InputError when unreadable
     std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
     std::size_t line_number = 0;
-    for (auto line : text::split(content, '\n')) {
+    std::string_view rest = content;
+    while (!rest.empty()) {
+        std::size_t newline = rest.find('\n');
+        std::string_view line = rest.substr(0, newline);
+        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
         ++line_number;
         if (auto hash = line.find('#'); hash != std::string_view::npos) {
             line = line.substr(0, hash);
@@ -132,6 +139,16 @@ std::vector<std::string> read_names(const std::string& path) {
         names.push_back(dns_name::normalize(line));
     }
     return names;
+}
+
+// Hands a large object to the operating system at exit instead of freeing it piece by
+// piece: freeing 100,000 results one by one took about a sixth of a verify run. Reachable
+// from a static pointer, so leak checkers do not report it.
+template <typename T>
+void keep_until_exit(T&& object) {
+    static T* kept = nullptr;
+    delete kept; // an earlier run in the same process
+    kept = new T(std::move(object));
 }
 
 std::string climb_start(const std::string& name) {
@@ -494,8 +511,20 @@ int run_verify(const Arguments& args) {
     auto key_of = [&keys](const SortEntry& e) {
         return std::string_view(keys.data() + e.key_at, e.key_size);
     };
-    std::sort(order.begin(), order.end(),
-              [&key_of](const SortEntry& a, const SortEntry& b) { return key_of(a) < key_of(b); });
+    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
+        return key_of(a) < key_of(b);
+    };
+    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
+        // Two halves sorted at once, then merged: the sort took a twentieth of a
+        // 100,000-name run.
+        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
+        std::thread second([&] { std::sort(middle, order.end(), before); });
+        std::sort(order.begin(), middle, before);
+        second.join();
+        std::inplace_merge(order.begin(), middle, order.end(), before);
+    } else {
+        std::sort(order.begin(), order.end(), before);
+    }
     std::vector<std::string> sorted;
     sorted.reserve(names.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -624,6 +653,8 @@ int run_verify(const Arguments& args) {
         std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent
                   << " queries sent, lookups took " << lookup_seconds << " s\n";
     }
+    keep_until_exit(std::move(results));
+    keep_until_exit(std::move(names));
     if (summary.error > 0) {
         return exit_lookup;
     }

@@ -209,6 +209,14 @@ std::string render_results_json(const std::vector<diff::NameResult>& results) {
 
 namespace {
 void append_prometheus_label(std::string& out, std::string_view value) {
+    bool plain = true;
+    for (unsigned char c : value) {
+        plain = plain && c >= 0x20 && c < 0x7f && c != '\\' && c != '"';
+    }
+    if (plain) { // host names, nearly always
+        out.append(value);
+        return;
+    }
     for (unsigned char c : value) {
         if (c == '\\') {
             out += "\\\\";
@@ -235,27 +243,26 @@ std::string prometheus_label(std::string_view value) {
 
 std::string render_results_prometheus(const std::vector<diff::NameResult>& results,
                                       std::int64_t timestamp) {
-    // Appended to one string (not an ostream): 200,000 lines for 100,000 names.
+    // One pass over the results filling both metrics' lines (not an ostream, not a pass per
+    // metric): 200,000 lines for 100,000 names, and the results are far apart in memory.
     std::string lines;
-    std::size_t name_bytes = 0;
-    for (const auto& r : results) {
-        name_bytes += r.name.size();
-    }
-    lines.reserve(2 * name_bytes + 70 * results.size() + 1024);
+    std::string error_lines;
+    lines.reserve(64 * results.size() + 1024);
+    error_lines.reserve(72 * results.size() + 1024);
     lines += "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
              "policy.\n# TYPE caapol_caa_drift gauge\n";
+    error_lines +=
+        "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed (undecided)."
+        "\n# TYPE caapol_caa_lookup_error gauge\n";
     for (const auto& r : results) {
         lines += "caapol_caa_drift{name=\"";
         append_prometheus_label(lines, r.name);
         lines += r.status == diff::Status::drift ? "\"} 1\n" : "\"} 0\n";
+        error_lines += "caapol_caa_lookup_error{name=\"";
+        append_prometheus_label(error_lines, r.name);
+        error_lines += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
     }
-    lines += "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed (undecided)."
-             "\n# TYPE caapol_caa_lookup_error gauge\n";
-    for (const auto& r : results) {
-        lines += "caapol_caa_lookup_error{name=\"";
-        append_prometheus_label(lines, r.name);
-        lines += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
-    }
+    lines += error_lines;
     std::ostringstream out;
     ResultsSummary s = summarize_results(results);
     out << "# HELP caapol_names_checked Names checked by the last run.\n"
