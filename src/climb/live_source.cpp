@@ -236,13 +236,18 @@ struct Driver {
         starting = false;
     }
 
-    void advance(std::size_t slot) {
+    // `arrived`: the answer to the pending query, handed over by the cache (no second lookup).
+    void advance(std::size_t slot, const dns::CaaAnswer* arrived = nullptr) {
         Climber& climber = *active[slot].climber;
         const ClimbRequest& request = requests[active[slot].request];
-        auto resume = [this, slot](const dns::CaaAnswer&) { advance(slot); };
+        auto resume = [this, slot](const dns::CaaAnswer& answer) { advance(slot, &answer); };
         while (const std::string* name = climber.next_query()) {
             const Route& route = route_for(request, *name);
-            const dns::CaaAnswer* answer = lookups.find_or_request(route, *name, resume);
+            const dns::CaaAnswer* answer = arrived;
+            arrived = nullptr;
+            if (answer == nullptr) {
+                answer = lookups.find_or_request(route, *name, resume);
+            }
             if (answer == nullptr) {
                 return;
             }

@@ -59,11 +59,11 @@ void fill_expectation(const policy::Domain* domain, const std::string& name, Nam
 
 std::vector<AliasStep> climb_aliases(const climb::Result& result) {
     std::vector<AliasStep> out;
-    std::string position;   // the climb position the current step belongs to
+    const std::string* position = nullptr; // the climb position the current step belongs to
     bool following = false; // the previous answer was an alias: this step asks its target
     for (const auto& step : result.path) {
-        if (!following) {
-            position = step.name;
+        if (!following || position == nullptr) {
+            position = &step.name;
         }
         const climb::Answer& answer = step.answer;
         std::string end;
@@ -73,8 +73,8 @@ std::vector<AliasStep> climb_aliases(const climb::Result& result) {
             end = dns_name::normalize(answer.aliases.back());
         }
         if (!end.empty()) {
-            if (out.empty() || out.back().name != position) {
-                out.push_back(AliasStep{position, std::move(end)});
+            if (out.empty() || out.back().name != *position) {
+                out.push_back(AliasStep{*position, std::move(end)});
             } else {
                 out.back().target = std::move(end);
             }
@@ -104,11 +104,13 @@ const policy::Domain* Expectations::find(std::string_view name) const {
 }
 
 const policy::Domain* Expectations::expected_for(std::string_view name) const {
-    std::string normalized;
-    if (!dns_name::is_normalized(name)) {
-        normalized = dns_name::normalize(name);
-        name = normalized;
+    if (dns_name::is_normalized(name)) {
+        return expected_for_normalized(name);
     }
+    return expected_for_normalized(dns_name::normalize(name));
+}
+
+const policy::Domain* Expectations::expected_for_normalized(std::string_view name) const {
     while (!name.empty()) {
         const policy::Domain* domain = find_normalized(name);
         if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
@@ -132,7 +134,8 @@ NameResult compare(Expectations& expectations, const climb::Result& actual, bool
 
 NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
     NameResult out;
-    fill_expectation(expectations.expected_for(actual.name), actual.name, out);
+    // Climbs normalize their names: no check needed.
+    fill_expectation(expectations.expected_for_normalized(actual.name), actual.name, out);
     out.aliases = climb_aliases(actual); // before the names leave the path
     out.path.reserve(actual.path.size());
     for (auto& step : actual.path) {
@@ -145,7 +148,7 @@ NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_
     }
     // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
     // alias owns none: the set found through it is compared like any other.)
-    const policy::Domain* own = expectations.find(actual.name);
+    const policy::Domain* own = expectations.find_normalized(actual.name);
     bool own_rrset_of_inherit =
         own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
         actual.relevant_name == actual.name && actual.found_at == actual.name;

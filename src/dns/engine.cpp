@@ -228,8 +228,16 @@ void Engine::transmit(Slot& slot) {
 // calls when hundreds of queries go out at once.
 void Engine::flush_sends() {
     constexpr std::size_t batch = 256;
+    if (pending_sends_.empty()) {
+        return;
+    }
+    // Kept between calls: allocating these per flush made malloc consolidate its free lists
+    // every time (they exceed its small-block sizes).
+    std::vector<Slot*>& slots = send_slots_;
+    send_messages_.resize(batch);
+    send_vectors_.resize(batch);
     for (int family : {AF_INET, AF_INET6}) {
-        std::vector<Slot*> slots;
+        slots.clear();
         for (std::size_t index : pending_sends_) {
             Slot& slot = *slots_[index];
             if (slot.active && slot.tcp_state == TcpState::none && slot.address.family == family) {
@@ -240,9 +248,10 @@ void Engine::flush_sends() {
         std::size_t done = 0;
         while (done < slots.size()) {
             std::size_t count = std::min(batch, slots.size() - done);
-            std::vector<mmsghdr> messages(count);
-            std::vector<iovec> vectors(count);
+            mmsghdr* messages = send_messages_.data();
+            iovec* vectors = send_vectors_.data();
             for (std::size_t i = 0; i < count; ++i) {
+                messages[i] = mmsghdr{};
                 Slot& slot = *slots[done + i];
                 vectors[i].iov_base = slot.wire.data();
                 vectors[i].iov_len = slot.wire.size();
@@ -251,7 +260,7 @@ void Engine::flush_sends() {
                 messages[i].msg_hdr.msg_iov = &vectors[i];
                 messages[i].msg_hdr.msg_iovlen = 1;
             }
-            int sent = ::sendmmsg(fd, messages.data(), static_cast<unsigned>(count), 0);
+            int sent = ::sendmmsg(fd, messages, static_cast<unsigned>(count), 0);
             if (sent < 0) {
                 Slot& slot = *slots[done];
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
@@ -502,8 +511,10 @@ void Engine::check_deadlines() {
 }
 
 void Engine::poll_once() {
-    std::vector<pollfd> fds;
-    std::vector<Slot*> tcp_slots;
+    std::vector<pollfd>& fds = poll_fds_;
+    std::vector<Slot*>& tcp_slots = poll_tcp_slots_;
+    fds.clear();
+    tcp_slots.clear();
     if (udp4_ >= 0) {
         fds.push_back(pollfd{udp4_, POLLIN, 0});
     }

@@ -72,11 +72,12 @@ public:
     const policy::Domain* expected_for(std::string_view name) const;
     // Same as policy::Policy::find.
     const policy::Domain* find(std::string_view name) const;
+    // The same for a name known to be normalized (dns_name::is_normalized).
+    const policy::Domain* find_normalized(std::string_view name) const;
+    const policy::Domain* expected_for_normalized(std::string_view name) const;
     const policy::Policy& policy() const { return policy_; }
 
 private:
-    const policy::Domain* find_normalized(std::string_view name) const;
-
     const policy::Policy& policy_;
     std::unordered_map<std::string_view, const policy::Domain*> by_name_;
 };

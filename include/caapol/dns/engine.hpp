@@ -12,9 +12,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <poll.h>
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unordered_map>
 #include <vector>
 
@@ -89,6 +91,12 @@ private:
     std::uint32_t random_state_;
     std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
     std::vector<char> receive_buffers_;
+    // Reused by every flush_sends() and poll_once() call.
+    std::vector<Slot*> send_slots_;
+    std::vector<::mmsghdr> send_messages_;
+    std::vector<::iovec> send_vectors_;
+    std::vector<::pollfd> poll_fds_;
+    std::vector<Slot*> poll_tcp_slots_;
     // Queries in a row that got no answer at all, per server (by its socket address); at
     // silent_limit the server is taken for dead for the rest of the run and not asked again.
     static constexpr unsigned silent_limit = 50;
