@@ -35,7 +35,7 @@ const char* outcome_name(Outcome outcome) {
 }
 
 Climber::Climber(std::string name) {
-    result_.name = dns_name::normalize(name);
+    result_.name = dns_name::is_normalized(name) ? std::move(name) : dns_name::normalize(name);
     result_.path.reserve(2); // most climbs take one or two lookups
     // RFC 8659 §3: for "*.X" the search starts at X.
     if (result_.name == "*") {
@@ -97,8 +97,8 @@ void Climber::feed(Answer answer) {
 
     switch (kind) {
     case AnswerKind::records:
-        result_.relevant_name = climb_name_;
         result_.found_at = aliases_.empty() ? climb_name_ : aliases_.back();
+        result_.relevant_name = std::move(climb_name_); // the climb is over
         result_.records = stored.records;
         finish(Outcome::found);
         return;

@@ -229,7 +229,7 @@ struct Driver {
             std::size_t slot = free_slots.back();
             free_slots.pop_back();
             active[slot].request = next;
-            active[slot].climber.emplace(requests[next].name);
+            active[slot].climber.emplace(std::string(requests[next].name));
             ++next;
             advance(slot);
         }

@@ -46,8 +46,8 @@ std::string set_key(const std::vector<caa::Record>& records) {
     return out;
 }
 
-void fill_expectation(const policy::Domain* domain, const std::string& name, NameResult& out) {
-    out.name = name;
+void fill_expectation(const policy::Domain* domain, std::string name, NameResult& out) {
+    out.name = std::move(name);
     if (domain != nullptr) {
         out.expected_from = domain->name;
         out.expected = domain->record_set();
@@ -135,8 +135,15 @@ NameResult compare(Expectations& expectations, const climb::Result& actual, bool
 NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
     NameResult out;
     // Climbs normalize their names: no check needed.
-    fill_expectation(expectations.expected_for_normalized(actual.name), actual.name, out);
-    out.aliases = climb_aliases(actual); // before the names leave the path
+    const policy::Domain* own = expectations.find_normalized(actual.name);
+    const policy::Domain* expected = expectations.expected_for_normalized(actual.name);
+    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
+    // alias owns none: the set found through it is compared like any other.)
+    bool own_rrset_of_inherit =
+        own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
+        actual.relevant_name == actual.name && actual.found_at == actual.name;
+    fill_expectation(expected, std::move(actual.name), out); // actual.name is gone from here
+    out.aliases = climb_aliases(actual);                     // before the names leave the path
     out.path.reserve(actual.path.size());
     for (auto& step : actual.path) {
         out.path.push_back(std::move(step.name));
@@ -146,12 +153,6 @@ NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_
         out.error = std::move(actual.reason);
         return out;
     }
-    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
-    // alias owns none: the set found through it is compared like any other.)
-    const policy::Domain* own = expectations.find_normalized(actual.name);
-    bool own_rrset_of_inherit =
-        own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
-        actual.relevant_name == actual.name && actual.found_at == actual.name;
     out.actual = std::move(actual.records);
     out.relevant_name = std::move(actual.relevant_name);
     out.found_at = std::move(actual.found_at);
