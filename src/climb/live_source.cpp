@@ -202,15 +202,16 @@ namespace {
 // stays bounded (and the engine's queue short) whatever the number of requests.
 struct Driver {
     LiveLookups& lookups;
-    const std::vector<ClimbRequest>& requests;
+    const RequestSource& next_request;
     const std::function<void(std::size_t, Result&&)>& done;
     struct Active {
-        std::size_t request = 0;
+        std::size_t id = 0;
+        ClimbRequest request;
         std::optional<Climber> climber;
     };
     std::vector<Active> active;
     std::vector<std::size_t> free_slots;
-    std::size_t next = 0;
+    bool exhausted = false;
     bool starting = false;
 
     const Route& route_for(const ClimbRequest& request, const std::string& name) const {
@@ -225,12 +226,15 @@ struct Driver {
             return; // the loop below, further up the stack, takes the freed slot
         }
         starting = true;
-        while (next < requests.size() && !free_slots.empty()) {
+        while (!exhausted && !free_slots.empty()) {
             std::size_t slot = free_slots.back();
+            Active& entry = active[slot];
+            if (!next_request(entry.request, entry.id)) {
+                exhausted = true;
+                break;
+            }
             free_slots.pop_back();
-            active[slot].request = next;
-            active[slot].climber.emplace(std::string(requests[next].name));
-            ++next;
+            entry.climber.emplace(std::string(entry.request.name));
             advance(slot);
         }
         starting = false;
@@ -239,7 +243,7 @@ struct Driver {
     // `arrived`: the answer to the pending query, handed over by the cache (no second lookup).
     void advance(std::size_t slot, const dns::CaaAnswer* arrived = nullptr) {
         Climber& climber = *active[slot].climber;
-        const ClimbRequest& request = requests[active[slot].request];
+        const ClimbRequest& request = active[slot].request;
         auto resume = [this, slot](const dns::CaaAnswer& answer) { advance(slot, &answer); };
         while (const std::string* name = climber.next_query()) {
             const Route& route = route_for(request, *name);
@@ -267,20 +271,18 @@ struct Driver {
         Result result = active[slot].climber->take_result();
         active[slot].climber.reset();
         free_slots.push_back(slot);
-        done(active[slot].request, std::move(result));
+        done(active[slot].id, std::move(result));
     }
 };
 
 } // namespace
 
-void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
-                const std::function<void(std::size_t, Result&&)>& done) {
-    Driver driver{lookups, requests, done, {}, {}, 0, false};
-    lookups.expect_names(requests.size() + 16);
+void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
+                  const std::function<void(std::size_t, Result&&)>& done) {
+    Driver driver{lookups, next_request, done, {}, {}, false, false};
     // Twice the window: climbs waiting on a shared ancestor's answer hold no query slot, and
     // the engine should never run out of queries to send.
-    std::size_t slots =
-        std::min(requests.size(), 2 * lookups.engine().options().max_in_flight + 16);
+    std::size_t slots = 2 * lookups.engine().options().max_in_flight + 16;
     driver.active.resize(slots);
     for (std::size_t slot = slots; slot-- > 0;) {
         driver.free_slots.push_back(slot);
@@ -296,11 +298,30 @@ void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
             driver.finish(slot);
         }
     }
-    for (; driver.next < requests.size(); ++driver.next) {
-        Climber climber(requests[driver.next].name);
+    ClimbRequest request;
+    std::size_t id = 0;
+    while (!driver.exhausted && next_request(request, id)) {
+        Climber climber(request.name);
         climber.feed(never);
-        done(driver.next, climber.take_result());
+        done(id, climber.take_result());
     }
+}
+
+void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
+                const std::function<void(std::size_t, Result&&)>& done) {
+    lookups.expect_names(requests.size() + 16);
+    std::size_t next = 0;
+    climb_stream(
+        lookups,
+        [&](ClimbRequest& request, std::size_t& id) {
+            if (next == requests.size()) {
+                return false;
+            }
+            request = requests[next];
+            id = next++;
+            return true;
+        },
+        done);
 }
 
 std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {

@@ -128,6 +128,16 @@ struct ClimbRequest {
     Route fallback;
 };
 
+// Supplies climbs one at a time: fills `request` and `id` and returns true, or returns false
+// when there are no more.
+using RequestSource = std::function<bool(ClimbRequest& request, std::size_t& id)>;
+
+// Runs the climbs `next_request` supplies over the asynchronous window, asking for the next as
+// one finishes (a bounded number at once, so memory does not grow with their number), and
+// hands each result to `done` with its id as soon as it is known.
+void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
+                  const std::function<void(std::size_t, Result&&)>& done);
+
 // Runs every climb to completion over the asynchronous window, handing each result to `done`
 // with its request's index as soon as it is known. Climbs start as earlier ones finish (a
 // bounded number at once), so memory does not grow with the number of requests.
