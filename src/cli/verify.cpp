@@ -151,6 +151,29 @@ void keep_until_exit(T&& object) {
     kept = new T(std::move(object));
 }
 
+// What the chosen output shows of a result, the rest freed at once: the memory is reused for
+// the next names instead of growing by a kilobyte per name (its page faults were a tenth of a
+// 100,000-name run).
+diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string& format,
+                                    bool fix) {
+    if (fix || format == "json") {
+        return std::move(result); // the script and JSON use everything
+    }
+    diff::NameResult shown;
+    shown.name = std::move(result.name);
+    shown.status = result.status;
+    if (format == "text") {
+        shown.expected_from = std::move(result.expected_from);
+        shown.relevant_name = std::move(result.relevant_name);
+        shown.found_at = std::move(result.found_at);
+        shown.difference = std::move(result.difference);
+        shown.notes = std::move(result.notes);
+        shown.error = std::move(result.error);
+        shown.servers = std::move(result.servers);
+    }
+    return shown;
+}
+
 std::string climb_start(const std::string& name) {
     return name.rfind("*.", 0) == 0 ? name.substr(2) : name;
 }
@@ -591,7 +614,8 @@ int run_verify(const Arguments& args) {
                     return true;
                 },
                 [&](std::size_t index, climb::Result&& climb) {
-                    results[index] = diff::compare(expectations, std::move(climb), false);
+                    results[index] = keep_what_is_shown(
+                        diff::compare(expectations, std::move(climb), false), format, fix);
                 });
             sent[part] = lookups.queries_sent();
         };
