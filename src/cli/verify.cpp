@@ -35,8 +35,8 @@ namespace {
 const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
-    "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--shard K/N]\n"
-    "                     POLICY...\n\n"
+    "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
+    "                     [--shard K/N] POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
     "the set the policy expects (its closest policy domain; no CAA set for a name the policy\n"
@@ -413,6 +413,9 @@ int run_verify(const Arguments& args) {
          "retransmissions of an unanswered query") //
         ("max-in-flight", po::value<unsigned>()->value_name("N")->default_value(150),
          "queries awaiting an answer at any moment (1-10000)") //
+        ("threads", po::value<unsigned>()->value_name("N"),
+         "threads looking names up (1-64; default: half the CPU cores, at most 4, leaving the "
+         "rest to a resolver on the same machine)") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
         ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
@@ -459,6 +462,18 @@ int run_verify(const Arguments& args) {
         throw UsageError{"verify", "--max-in-flight must be between 1 and 10000"};
     }
     engine.max_in_flight = in_flight;
+    // Half the cores by default: a lookup costs the kernel as much as caapol, and the
+    // resolver is often on the same machine (a local Unbound). Measured on 2 cores with NSD
+    // on loopback: 1 thread 0.86 s for 100,001 names, 2 threads 1.15 s.
+    std::size_t max_threads =
+        std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, 4);
+    if (values.count("threads") > 0) {
+        unsigned requested = values["threads"].as<unsigned>();
+        if (requested < 1 || requested > 64) {
+            throw UsageError{"verify", "--threads must be between 1 and 64"};
+        }
+        max_threads = requested;
+    }
     unsigned port = values["port"].as<unsigned>();
     bool authoritative = values["authoritative"].as<bool>();
     if (!values["port"].defaulted() && !authoritative) {
@@ -587,13 +602,12 @@ int run_verify(const Arguments& args) {
                                        static_cast<std::uint16_t>(port));
         queries_sent = lookups.queries_sent();
     } else {
-        // Large runs use up to 4 threads, each climbing a contiguous slice of the sorted names
-        // with its own sockets and cache (neighbours share ancestors, so little is asked
-        // twice); the window is shared out among them. (Slices taken in chunks as threads go
-        // measured no faster, and split more zones between two caches.)
+        // Large runs use up to --threads threads, each climbing a contiguous slice of the
+        // sorted names with its own sockets and cache (neighbours share ancestors, so little is
+        // asked twice); the window is shared out among them. (Slices taken in chunks as
+        // threads go measured no faster, and split more zones between two caches.)
         std::size_t threads =
-            std::min<std::size_t>({4, std::max(1u, std::thread::hardware_concurrency()),
-                                   names.size() / 5000 + 1, engine.max_in_flight});
+            std::min<std::size_t>({max_threads, names.size() / 5000 + 1, engine.max_in_flight});
         // Each result is written to its own slot as soon as its climb ends.
         results.resize(names.size());
         std::vector<std::uint64_t> sent(threads, 0);
