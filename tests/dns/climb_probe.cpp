@@ -1,6 +1,6 @@
 // Test tool: climbs names over live DNS with climb::LiveSource (one at a time) or climb_all
 // (batch) and prints one line per name, for tests/dns/*.py.
-//   climb_probe [--batch] [--timeout S] [--retries N] [--norec] SERVER NAME...
+//   climb_probe [--batch] [--window N] [--timeout S] [--retries N] [--norec] SERVER NAME...
 #include "caapol/caa/record.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/text.hpp"
@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
             recursion = false;
         } else if (a == "--timeout" && i + 1 < argc) {
             options.timeout_seconds = std::atof(argv[++i]);
+        } else if (a == "--window" && i + 1 < argc) {
+            options.max_in_flight = static_cast<std::size_t>(std::atoi(argv[++i]));
         } else if (a == "--retries" && i + 1 < argc) {
             options.retries = static_cast<unsigned>(std::atoi(argv[++i]));
         } else {
@@ -34,8 +36,8 @@ int main(int argc, char** argv) {
         }
     }
     if (argc - i < 2) {
-        std::cerr << "usage: climb_probe [--batch] [--timeout S] [--retries N] [--norec] SERVER "
-                     "NAME...\n";
+        std::cerr << "usage: climb_probe [--batch] [--window N] [--timeout S] [--retries N] "
+                     "[--norec] SERVER NAME...\n";
         return 2;
     }
     std::string error;

@@ -41,9 +41,10 @@ def tearDownModule():
     SERVERS.__exit__(None, None, None)
 
 
-def probe(server, *names, batch=False, norec=False, timeout="3", retries="1"):
+def probe(server, *names, batch=False, norec=False, timeout="3", retries="1", window=None):
     args = [PROBE, "--timeout", timeout, "--retries", retries]
     args += ["--batch"] if batch else []
+    args += ["--window", str(window)] if window else []
     args += ["--norec"] if norec else []
     out = subprocess.run(args + [server] + list(names), capture_output=True, text=True,
                          timeout=120, check=True).stdout
@@ -140,6 +141,23 @@ class Resolution(unittest.TestCase):
         # a1/a2/a3 (3), sub and example.test once each (2), direct (1), cname-empty (1),
         # big over UDP then TCP (2).
         self.assertEqual(batch["queries_sent"], 9)
+
+    def test_batch_with_more_names_than_climb_slots(self):
+        # One query in flight: the driver runs 18 climbs at once and starts the others as
+        # those finish; names waiting on a shared ancestor still share its one query.
+        names = [f"gen{i}.sub.example.test" for i in range(30)] + [
+            "a1.sub.example.test", "a2.sub.example.test", "direct.example.test",
+            "cname-empty.example.test", "big.example.test"]
+        single = probe(RESOLVER, *names)
+        narrow = probe(RESOLVER, *names, batch=True, window=1)
+        wide = probe(RESOLVER, *names, batch=True)
+        for n in names:
+            self.assertEqual(single[n], narrow[n])
+            self.assertEqual(single[n], wide[n])
+        # 30 gen names and a1, a2 (32), sub and example.test once each (2), direct (1),
+        # cname-empty (1), big over UDP then TCP (2).
+        self.assertEqual(narrow["queries_sent"], 38)
+        self.assertEqual(wide["queries_sent"], 38)
 
 
 class Authoritative(unittest.TestCase):

@@ -239,4 +239,94 @@ TEST_SUITE("dns") {
         REQUIRE(a.answer.kind == climb::AnswerKind::records);
         CHECK(a.answer.records[0].record.tag == "ISSUE");
     }
+
+    TEST_CASE("parse_message reads names through compression pointers") {
+        // Answer: owner is a pointer to the question name (offset 12); CNAME target
+        // "cdn" + pointer to "example" inside the question.
+        std::string wire = response("www.example", 0, {});
+        wire[7] = 2; // ANCOUNT 2
+        std::string pointer_to_question = std::string("\xc0\x0c", 2);
+        std::string target = std::string("\x03"
+                                         "cdn\xc0\x10",
+                                         6); // "cdn" + "example" at offset 16
+        wire += pointer_to_question + u16(type_cname) + u16(1) + u32(60) + u16(6) + target;
+        wire += std::string("\xc0\x0c", 2) + u16(type_ns) + u16(1) + u32(60) + u16(2) +
+                std::string("\xc0\x10", 2);
+        std::string error;
+        auto m = parse_message(wire, &error);
+        REQUIRE_MESSAGE(m, error);
+        REQUIRE(m->answer.size() == 2);
+        CHECK(m->answer[0].owner == "www.example");
+        CHECK(m->answer[0].target == "cdn.example");
+        CHECK(m->answer[1].target == "example");
+        // Without NS names: the record is there, its names are not decoded.
+        auto lean = parse_message(wire, &error, false);
+        REQUIRE(lean);
+        CHECK(lean->answer[1].type == type_ns);
+        CHECK(lean->answer[1].owner.empty());
+        CHECK(lean->answer[1].target.empty());
+        CHECK(lean->answer[0].target == "cdn.example");
+    }
+
+    TEST_CASE("parse_message reads SOA serials and addresses") {
+        std::string a_rr = rr("ns1.example", type_a, std::string("\xc0\x00\x02\x01", 4));
+        std::string aaaa_rr = rr("ns1.example", type_aaaa, std::string(15, '\0') + "\x01");
+        std::string wire = response("example", 0, {a_rr, aaaa_rr}, {soa("example")});
+        std::string error;
+        auto m = parse_message(wire, &error);
+        REQUIRE_MESSAGE(m, error);
+        CHECK(m->answer[0].target == "192.0.2.1");
+        CHECK(m->answer[1].target == "::1");
+        REQUIRE(m->authority.size() == 1);
+        CHECK(m->authority[0].serial == 7);
+        CHECK(m->authority[0].owner == "example");
+    }
+
+    TEST_CASE("parse_message refuses malformed messages, saying where") {
+        std::string error;
+        auto refused = [&](const std::string& wire, const char* why) {
+            error.clear();
+            bool parsed = parse_message(wire, &error).has_value();
+            INFO(std::string(why));
+            CHECK_FALSE(parsed);
+            CHECK(error.rfind("malformed answer", 0) == 0);
+            return error;
+        };
+        refused("\x12\x34\x81\x80", "shorter than a header");
+        std::string good =
+            response("a.example", 0, {rr("a.example", type_caa, caa_rdata(0, "issue", "x"))});
+        REQUIRE(parse_message(good, &error));
+        // Cut anywhere inside the record: the record runs past the end.
+        for (std::size_t cut = 1; cut < 20; ++cut) {
+            refused(good.substr(0, good.size() - cut), "truncated");
+        }
+        // A count promising more than the message holds.
+        std::string more = good;
+        more[7] = 2;
+        CHECK(refused(more, "ANCOUNT too large").find("bad owner") != std::string::npos);
+        // RDLENGTH past the end.
+        std::string long_rdata = good;
+        long_rdata[long_rdata.size() - 10] = 0x7f; // high octet of RDLENGTH (rdata: 8 octets)
+        refused(long_rdata, "RDLENGTH past the end");
+        // A compression pointer loop in an owner name.
+        std::string loop = response("a.example", 0, {});
+        loop[7] = 1;
+        loop += std::string("\xc0\x1b", 2) + u16(type_caa) + u16(1) + u32(1) + u16(0);
+        loop[27] = static_cast<char>(0xc0);
+        loop[28] = 27;
+        refused(loop, "pointer loop");
+        // Rdata of the wrong size for its type.
+        refused(response("a.example", 0, {rr("a.example", type_a, "abc")}), "A of 3 octets");
+        refused(response("a.example", 0, {rr("a.example", type_aaaa, "abcd")}), "AAAA of 4 octets");
+        refused(response("a.example", 0, {}, {rr("example", type_soa, name_wire("ns1"))}),
+                "SOA without its numbers");
+        CHECK(refused(response("a.example", 0,
+                               {rr("a.example", type_cname, std::string("\x05") + "ab")}),
+                      "CNAME target past its rdata")
+                  .find("CNAME") != std::string::npos);
+        // The additional section is checked too.
+        std::string additional = good;
+        additional[11] = 1; // ARCOUNT 1, nothing there
+        refused(additional, "ARCOUNT without a record");
+    }
 }
