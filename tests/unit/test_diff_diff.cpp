@@ -1,5 +1,6 @@
 #include "caapol/diff/diff.hpp"
 #include "caapol/output/results.hpp"
+#include "policy_text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,10 +9,7 @@ using namespace caapol;
 namespace {
 
 policy::Policy load(const char* text) {
-    Diagnostics d;
-    policy::Policy p = policy::load_from_string(text, "p.toml", d);
-    REQUIRE_FALSE(d.has_errors());
-    return p;
+    return testing::load_policy(text);
 }
 
 const char* const policy_text = R"(version = 1

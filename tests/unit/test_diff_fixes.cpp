@@ -3,6 +3,7 @@
 // real Climber over scripted answers, in a resolver's style (aliases followed inside the
 // answer) and an authoritative server's (an alias answer, then the target asked).
 #include "caapol/diff/diff.hpp"
+#include "policy_text.hpp"
 
 #include <doctest/doctest.h>
 #include <map>
@@ -14,10 +15,7 @@ using climb::AnswerKind;
 namespace {
 
 policy::Policy load(const char* text) {
-    Diagnostics d;
-    policy::Policy p = policy::load_from_string(text, "p.toml", d);
-    REQUIRE_FALSE(d.has_errors());
-    return p;
+    return testing::load_policy(text);
 }
 
 struct Scripted : climb::Source {
