@@ -95,7 +95,7 @@ void LiveLookups::send(Node& node) {
         finish(entry);
         return;
     }
-    dns::Query query{servers[entry.server_index], node.first, dns::type_caa,
+    dns::Query query{&servers[entry.server_index], node.first, dns::type_caa,
                      entry.route.recursion_desired()};
     // Two pointers: small enough for std::function to hold without allocating. Nodes of an
     // unordered_map stay put when it grows.
@@ -157,10 +157,11 @@ void LiveLookups::query(
     }
     auto attempt = std::make_shared<std::function<void(std::size_t, std::string)>>();
     *attempt = [this, route, name, type, done, attempt](std::size_t index, std::string failures) {
-        dns::Query q{route.servers()[index], name, type, route.recursion_desired()};
+        // `route` and `name` live in this closure, which lives until the callback has run.
+        dns::Query q{&route.servers()[index], name, type, route.recursion_desired()};
         engine_.submit(q, [route, done, attempt, index, failures](const dns::Query& sent,
                                                                   const dns::Response& response) {
-            std::string server = sent.server.display();
+            std::string server = sent.server->display();
             std::string error = response.error;
             std::optional<dns::Message> message;
             if (response.ok) {

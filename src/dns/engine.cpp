@@ -159,22 +159,34 @@ void Engine::start_queued() {
 }
 
 void Engine::start(Slot& slot) {
-    if (!make_address(slot.query.server, slot.address)) {
-        complete(slot, Response{false, {}, "not a numeric address", false});
-        return;
-    }
-    // Keyed by the socket address's bytes (6 for IPv4: no allocation).
-    std::string server_key;
-    if (slot.address.family == AF_INET) {
-        const auto& v4 = reinterpret_cast<const sockaddr_in&>(slot.address.storage);
-        server_key.assign(reinterpret_cast<const char*>(&v4.sin_port), sizeof v4.sin_port);
-        server_key.append(reinterpret_cast<const char*>(&v4.sin_addr), sizeof v4.sin_addr);
+    const Server& server = *slot.query.server;
+    if (!have_last_server_ || !(server == last_server_)) {
+        if (!make_address(server, slot.address)) {
+            complete(slot, Response{false, {}, "not a numeric address", false});
+            return;
+        }
+        // Keyed by the socket address's bytes (6 for IPv4: no allocation).
+        std::string server_key;
+        if (slot.address.family == AF_INET) {
+            const auto& v4 = reinterpret_cast<const sockaddr_in&>(slot.address.storage);
+            server_key.assign(reinterpret_cast<const char*>(&v4.sin_port), sizeof v4.sin_port);
+            server_key.append(reinterpret_cast<const char*>(&v4.sin_addr), sizeof v4.sin_addr);
+        } else {
+            const auto& v6 = reinterpret_cast<const sockaddr_in6&>(slot.address.storage);
+            server_key.assign(reinterpret_cast<const char*>(&v6.sin6_port), sizeof v6.sin6_port);
+            server_key.append(reinterpret_cast<const char*>(&v6.sin6_addr), sizeof v6.sin6_addr);
+        }
+        last_server_ = server;
+        have_last_server_ = true;
+        last_storage_ = slot.address.storage;
+        last_length_ = slot.address.length;
+        last_silent_ = &silent_[server_key];
     } else {
-        const auto& v6 = reinterpret_cast<const sockaddr_in6&>(slot.address.storage);
-        server_key.assign(reinterpret_cast<const char*>(&v6.sin6_port), sizeof v6.sin6_port);
-        server_key.append(reinterpret_cast<const char*>(&v6.sin6_addr), sizeof v6.sin6_addr);
+        slot.address.storage = last_storage_;
+        slot.address.length = last_length_;
+        slot.address.family = last_storage_.ss_family;
     }
-    slot.silent = &silent_[server_key];
+    slot.silent = last_silent_;
     if (*slot.silent >= silent_limit) {
         // The server answered none of the last queries: fail fast instead of waiting out the
         // retries of every remaining query (100,000 names behind a dead resolver).

@@ -275,9 +275,8 @@ std::string type_name(std::uint16_t type) {
     }
 }
 
-std::optional<std::string> build_query(std::uint16_t id, const std::string& name,
-                                       std::uint16_t type, bool recursion_desired,
-                                       std::string* error) {
+std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
+                                       bool recursion_desired, std::string* error) {
     // Written directly rather than through ldns_pkt2wire: its name-compression tree cost a
     // fifth of verify's CPU time, and a query holds a single name. Answers are still parsed
     // by ldns_wire2pkt.

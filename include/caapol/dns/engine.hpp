@@ -28,9 +28,11 @@ struct EngineOptions {
     std::size_t max_in_flight = 150; // queries awaiting an answer at any moment
 };
 
+// The server and the name are referred to, not copied (a query per name of a 100,000-name
+// run): both must outlive the query's callback.
 struct Query {
-    Server server;
-    std::string name; // normalized
+    const Server* server = nullptr;
+    std::string_view name; // normalized
     std::uint16_t type = 0;
     bool recursion_desired = true;
 };
@@ -101,6 +103,13 @@ private:
     // silent_limit the server is taken for dead for the rest of the run and not asked again.
     static constexpr unsigned silent_limit = 50;
     std::map<std::string, unsigned> silent_;
+    // The server last resolved to a socket address, with its silent_ counter: nearly every
+    // query goes to the same server as the one before (compared by value, not by pointer).
+    Server last_server_;
+    bool have_last_server_ = false;
+    ::sockaddr_storage last_storage_{};
+    ::socklen_t last_length_ = 0;
+    unsigned* last_silent_ = nullptr;
 };
 
 } // namespace caapol::dns

@@ -34,9 +34,8 @@ std::string type_name(std::uint16_t type);
 
 // A query in wire form (EDNS0 with a 1232-byte buffer). Returns nullopt when `name` is not a
 // valid domain name (*error says why).
-std::optional<std::string> build_query(std::uint16_t id, const std::string& name,
-                                       std::uint16_t type, bool recursion_desired,
-                                       std::string* error);
+std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
+                                       bool recursion_desired, std::string* error);
 
 // The header and question of a message, read without trusting the rest: enough to match an
 // answer to its query.
