@@ -181,6 +181,68 @@ std::string climb_start(const std::string& name) {
     return name.rfind("*.", 0) == 0 ? name.substr(2) : name;
 }
 
+// The names in DNS canonical order (RFC 4034 section 6.1), each once.
+std::vector<std::string> sorted_unique(std::vector<std::string> names) {
+    // Through precomputed keys: labels from the right, each followed by a NUL (names are
+    // normalized and hold no NUL). The keys sit in one buffer and the sort moves small
+    // entries, not strings.
+    struct SortEntry {
+        std::size_t key_at;
+        std::size_t key_size;
+        std::size_t name_index;
+    };
+    std::string keys;
+    std::size_t total = 0;
+    for (const auto& name : names) {
+        total += name.size() + 1;
+    }
+    keys.reserve(total);
+    std::vector<SortEntry> order;
+    order.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
+        std::size_t at = keys.size();
+        std::size_t end = name.size();
+        while (true) {
+            std::size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
+            std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
+            keys.append(name, begin, end - begin);
+            keys.push_back('\0');
+            if (dot == std::string::npos) {
+                break;
+            }
+            end = dot;
+        }
+        order.push_back({at, keys.size() - at, i});
+    }
+    auto key_of = [&keys](const SortEntry& e) {
+        return std::string_view(keys.data() + e.key_at, e.key_size);
+    };
+    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
+        return key_of(a) < key_of(b);
+    };
+    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
+        // Two halves sorted at once, then merged: the sort took a twentieth of a
+        // 100,000-name run.
+        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
+        std::thread second([&] { std::sort(middle, order.end(), before); });
+        std::sort(order.begin(), middle, before);
+        second.join();
+        std::inplace_merge(order.begin(), middle, order.end(), before);
+    } else {
+        std::sort(order.begin(), order.end(), before);
+    }
+    std::vector<std::string> sorted;
+    sorted.reserve(names.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
+            continue; // the same name twice
+        }
+        sorted.push_back(std::move(names[order[i].name_index]));
+    }
+    return sorted;
+}
+
 // --authoritative: zones, their servers and serials, then one climb per (name, server).
 std::vector<diff::NameResult> verify_authoritative(const policy::Policy& policy,
                                                    const std::vector<std::string>& names,
@@ -517,64 +579,7 @@ int run_verify(const Arguments& args) {
         auto more = read_names(values["names"].as<std::string>());
         names.insert(names.end(), more.begin(), more.end());
     }
-    // DNS canonical order (RFC 4034 section 6.1) through precomputed keys: labels from the
-    // right, each followed by a NUL (names are normalized and hold no NUL). The keys sit in
-    // one buffer and the sort moves small entries, not strings.
-    struct SortEntry {
-        std::size_t key_at;
-        std::size_t key_size;
-        std::size_t name_index;
-    };
-    std::string keys;
-    std::size_t total = 0;
-    for (const auto& name : names) {
-        total += name.size() + 1;
-    }
-    keys.reserve(total);
-    std::vector<SortEntry> order;
-    order.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string& name = names[i];
-        std::size_t at = keys.size();
-        std::size_t end = name.size();
-        while (true) {
-            std::size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
-            std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
-            keys.append(name, begin, end - begin);
-            keys.push_back('\0');
-            if (dot == std::string::npos) {
-                break;
-            }
-            end = dot;
-        }
-        order.push_back({at, keys.size() - at, i});
-    }
-    auto key_of = [&keys](const SortEntry& e) {
-        return std::string_view(keys.data() + e.key_at, e.key_size);
-    };
-    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
-        return key_of(a) < key_of(b);
-    };
-    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
-        // Two halves sorted at once, then merged: the sort took a twentieth of a
-        // 100,000-name run.
-        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
-        std::thread second([&] { std::sort(middle, order.end(), before); });
-        std::sort(order.begin(), middle, before);
-        second.join();
-        std::inplace_merge(order.begin(), middle, order.end(), before);
-    } else {
-        std::sort(order.begin(), order.end(), before);
-    }
-    std::vector<std::string> sorted;
-    sorted.reserve(names.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
-            continue; // the same name twice
-        }
-        sorted.push_back(std::move(names[order[i].name_index]));
-    }
-    names = std::move(sorted);
+    names = sorted_unique(std::move(names));
     if (shard.count > 1) {
         // Contiguous slices of the sorted list: neighbours share ancestors, hence cache hits.
         std::size_t begin = names.size() * shard.index / shard.count;
