@@ -366,6 +366,57 @@ IPV6_UNAVAILABLE = harness.ipv6_unavailable()
 
 
 @unittest.skipIf(IPV6_UNAVAILABLE, IPV6_UNAVAILABLE)
+class Threads(unittest.TestCase):
+    """--threads 2 over 12,000 names in two zones, straight at NSD: the same results as one
+    thread, in the same order; the sliced cache asks a shared apex once per slice."""
+
+    def test_two_threads_same_results_as_one(self):
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="caapol-threads-") as tmp, \
+                harness.DnsServers() as servers:
+            zones, names = {}, []
+            for zone, count in (("t1.test", 3000), ("t2.test", 9000)):
+                path = os.path.join(tmp, zone)
+                with open(path, "w") as z:
+                    z.write(f"$ORIGIN {zone}.\n$TTL 300\n@ SOA ns1 h 1 3600 600 86400 60\n"
+                            f"@ NS ns1\nns1 A 127.0.0.1\n@ CAA 0 issue \"ca.example\"\n")
+                    for i in range(count):
+                        # a third with their own (drifted) set, the rest inherit the apex's
+                        if i % 3 == 0:
+                            z.write(f"h{i} CAA 0 issue \"other.example\"\n")
+                        else:
+                            z.write(f"h{i} A 192.0.2.1\n")
+                        names.append(f"h{i}.{zone}")
+                zones[zone] = path
+            names_file = os.path.join(tmp, "names.txt")
+            with open(names_file, "w") as f:
+                f.write("\n".join(names) + "\n")
+            policy = os.path.join(tmp, "policy.toml")
+            with open(policy, "w") as f:
+                f.write('version = 1\n[domain."t1.test"]\nissue = ["ca.example"]\n'
+                        '[domain."t2.test"]\nissue = ["ca.example"]\n')
+            nsd = servers.start_nsd(zones)
+            stats = {"CAAPOL_VERIFY_STATS": "1"}
+            one = verify("--format", "json", "--names", names_file, policy,
+                         resolver=nsd.endpoint, env=stats)
+            two = verify("--format", "json", "--threads", "2", "--names", names_file, policy,
+                         resolver=nsd.endpoint, env=stats)
+            self.assertEqual(one.returncode, 1, one.stderr)
+            self.assertEqual(two.returncode, 1, two.stderr)
+            results_one = json.loads(one.stdout)["results"]
+            results_two = json.loads(two.stdout)["results"]
+            self.assertEqual(len(results_one), 12002)
+            self.assertEqual([r["name"] for r in results_one], [r["name"] for r in results_two])
+            self.assertEqual([r["status"] for r in results_one],
+                             [r["status"] for r in results_two])
+            self.assertEqual(sum(r["status"] == "drift" for r in results_two), 4000)
+            self.assertFalse(any(r["status"] == "error" for r in results_two))
+            # One thread: every name once (the apexes are checked names too). Two: t2.test
+            # spans both slices (the split is at 6,001 of 12,002), so its apex is asked twice.
+            self.assertIn("12002 queries sent", one.stderr)
+            self.assertIn("12003 queries sent", two.stderr)
+
+
 class OverIpv6(unittest.TestCase):
     """The same checks with every server on ::1 (IPv6 loopback)."""
 
