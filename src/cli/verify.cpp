@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
-#include <iterator>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif

@@ -32,14 +32,6 @@ const std::string& Route::key() const {
 
 LiveLookups::LiveLookups(const dns::EngineOptions& options) : engine_(options) {}
 
-LiveLookups::Table* LiveLookups::find_table(const Route& route) const {
-    if (last_table_ != nullptr && route.same_as(last_route_)) {
-        return last_table_;
-    }
-    auto it = tables_.find(route.key());
-    return it == tables_.end() ? nullptr : const_cast<Table*>(&it->second);
-}
-
 LiveLookups::Table& LiveLookups::table_for(const Route& route) {
     if (last_table_ != nullptr && route.same_as(last_route_)) {
         return *last_table_;
@@ -51,15 +43,6 @@ LiveLookups::Table& LiveLookups::table_for(const Route& route) {
     last_route_ = route;
     last_table_ = &it->second;
     return it->second;
-}
-
-const dns::CaaAnswer* LiveLookups::cached(const Route& route, const std::string& name) const {
-    const Table* table = find_table(route);
-    if (table == nullptr) {
-        return nullptr;
-    }
-    auto it = table->find(name);
-    return it == table->end() || !it->second.done ? nullptr : &it->second.answer;
 }
 
 const dns::CaaAnswer* LiveLookups::find_or_request(const Route& route, const std::string& name,
@@ -308,9 +291,9 @@ void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
     }
 }
 
-void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
-                const std::function<void(std::size_t, Result&&)>& done) {
+std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {
     lookups.expect_names(requests.size() + 16);
+    std::vector<Result> results(requests.size());
     std::size_t next = 0;
     climb_stream(
         lookups,
@@ -322,14 +305,7 @@ void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
             id = next++;
             return true;
         },
-        done);
-}
-
-std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests) {
-    std::vector<Result> results(requests.size());
-    climb_each(lookups, requests, [&results](std::size_t index, Result&& result) {
-        results[index] = std::move(result);
-    });
+        [&results](std::size_t index, Result&& result) { results[index] = std::move(result); });
     return results;
 }
 

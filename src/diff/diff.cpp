@@ -111,15 +111,8 @@ const policy::Domain* Expectations::expected_for(std::string_view name) const {
 }
 
 const policy::Domain* Expectations::expected_for_normalized(std::string_view name) const {
-    while (!name.empty()) {
-        const policy::Domain* domain = find_normalized(name);
-        if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
-            return domain;
-        }
-        std::size_t dot = name.find('.');
-        name = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
-    }
-    return nullptr;
+    return policy::closest_expected(
+        name, [this](std::string_view normalized) { return find_normalized(normalized); });
 }
 
 NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes) {

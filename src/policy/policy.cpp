@@ -106,17 +106,9 @@ const Domain* Policy::find(std::string_view name) const {
 }
 
 const Domain* Policy::expected_for(std::string_view name) const {
-    std::string normalized = dns_name::normalize(name);
-    std::string_view current = normalized;
-    while (!current.empty()) {
-        const Domain* domain = find_normalized(domains, current);
-        if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
-            return domain;
-        }
-        std::size_t dot = current.find('.');
-        current = dot == std::string_view::npos ? std::string_view() : current.substr(dot + 1);
-    }
-    return nullptr;
+    return closest_expected(dns_name::normalize(name), [this](std::string_view normalized) {
+        return find_normalized(domains, normalized);
+    });
 }
 
 } // namespace caapol::policy

@@ -1,7 +1,7 @@
 // Live DNS as a climb::Source: CAA lookups through recursive resolvers or straight at one
 // authoritative server, one name at a time (LiveSource, for explain) or many climbs at once
-// over the asynchronous window (climb_all, for verify). Answers are cached per run by
-// (route, name): names sharing ancestors share the ancestors' answers.
+// over the asynchronous window (climb_stream and climb_all, for verify). Answers are cached per run
+// by (route, name): names sharing ancestors share the ancestors' answers.
 #pragma once
 
 #include "caapol/climb/climb.hpp"
@@ -55,8 +55,6 @@ public:
 
     explicit LiveLookups(const dns::EngineOptions& options = {});
 
-    // The cached CAA answer of `name` on `route`, or nullptr.
-    const dns::CaaAnswer* cached(const Route& route, const std::string& name) const;
     // The CAA answer of `name` on `route` when it is cached; otherwise nullptr, and `waiter`
     // runs from run() once it is there (concurrent requests for one name share one query).
     // One hash lookup: the batch driver calls this for every step of every climb.
@@ -91,7 +89,6 @@ private:
     using Table = std::unordered_map<std::string, Entry>; // by name, per route
     using Node = Table::value_type;
 
-    Table* find_table(const Route& route) const;
     Table& table_for(const Route& route);
     void send(Node& node);
     void on_answer(Node& node, const dns::Response& response);
@@ -138,12 +135,8 @@ using RequestSource = std::function<bool(ClimbRequest& request, std::size_t& id)
 void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
                   const std::function<void(std::size_t, Result&&)>& done);
 
-// Runs every climb to completion over the asynchronous window, handing each result to `done`
-// with its request's index as soon as it is known. Climbs start as earlier ones finish (a
-// bounded number at once), so memory does not grow with the number of requests.
-void climb_each(LiveLookups& lookups, const std::vector<ClimbRequest>& requests,
-                const std::function<void(std::size_t, Result&&)>& done);
-// The same, collecting the results in request order.
+// Runs every climb to completion over the asynchronous window (climb_stream), collecting the
+// results in request order.
 std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbRequest>& requests);
 
 } // namespace caapol::climb

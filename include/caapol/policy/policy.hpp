@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace caapol::policy {
@@ -43,6 +44,22 @@ struct Policy {
     // and has records. nullptr when the policy has no expectation for the name.
     const Domain* expected_for(std::string_view name) const;
 };
+
+// The expectation rule of format v1, over any way of finding domains by normalized name: the
+// closest domain at or above `normalized_name` that is not inherit and has records.
+template <typename FindDomain>
+const Domain* closest_expected(std::string_view normalized_name, const FindDomain& find) {
+    while (!normalized_name.empty()) {
+        const Domain* domain = find(normalized_name);
+        if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
+            return domain;
+        }
+        std::size_t dot = normalized_name.find('.');
+        normalized_name =
+            dot == std::string_view::npos ? std::string_view() : normalized_name.substr(dot + 1);
+    }
+    return nullptr;
+}
 
 // Parses and validates policy files. All problems of all files are added to `diagnostics`
 // (errors and warnings, each with file:line:col; sorted by place within each file). Rule ids
