@@ -1,7 +1,7 @@
 // Live DNS as a climb::Source: CAA lookups through recursive resolvers or straight at one
 // authoritative server, one name at a time (LiveSource, for explain) or many climbs at once
-// over the asynchronous window (climb_stream and climb_all, for verify). Answers are cached per run
-// by (route, name): names sharing ancestors share the ancestors' answers.
+// over the asynchronous window (climb_stream and climb_all, for verify). Answers are cached
+// per run by (route, name): names sharing ancestors share the ancestors' answers.
 #pragma once
 
 #include "caapol/climb/climb.hpp"
