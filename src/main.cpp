@@ -5,12 +5,14 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
 namespace {
 
 void print_usage(std::ostream& out) {
     out << "usage: caapol COMMAND [OPTIONS] [ARGS...]\n"
-           "       caapol --help | --version\n\n"
+           "       caapol help [COMMAND] | --help | --version\n\n"
            "Keeps DNS CAA records (RFC 8659) true to a written policy.\n\n"
            "Commands:\n";
     for (const auto& command : caapol::cli::commands()) {
@@ -18,8 +20,8 @@ void print_usage(std::ostream& out) {
         name.resize(10, ' ');
         out << "  " << name << command.summary << "\n";
     }
-    out << "\nRun 'caapol COMMAND --help' for a command's options; 'man caapol' for the policy\n"
-           "format, every lint rule and the exit statuses.\n"
+    out << "\nRun 'caapol help COMMAND' (or 'caapol COMMAND --help') for a command's options;\n"
+           "'man caapol' for the policy format, every lint rule and the exit statuses.\n"
            "Exit status: 0 clean, 1 findings, 2 usage or input error, 3 lookup failure.\n";
 }
 
@@ -32,7 +34,16 @@ int main(int argc, char** argv) {
         return exit_input;
     }
     std::string first = argv[1];
-    if (first == "--help" || first == "-h" || first == "help") {
+    Arguments args(argv + 2, argv + argc);
+    if (first == "help" && !args.empty()) {
+        // caapol help CMD: CMD's own help, as 'caapol CMD --help' prints it.
+        first = args[0];
+        args = {"--help"};
+        if (first == "help" || first == "--help" || first == "-h") {
+            print_usage(std::cout);
+            return exit_ok;
+        }
+    } else if (first == "--help" || first == "-h" || first == "help") {
         print_usage(std::cout);
         return exit_ok;
     }
@@ -40,7 +51,6 @@ int main(int argc, char** argv) {
         std::cout << "caapol " << CAAPOL_VERSION << "\n";
         return exit_ok;
     }
-    Arguments args(argv + 2, argv + argc);
     for (const auto& command : commands()) {
         if (first != command.name) {
             continue;
@@ -65,8 +75,15 @@ int main(int argc, char** argv) {
             return exit_input;
         }
     }
-    std::cerr << "caapol: error: unknown command '" << caapol::text::escape_unprintable(first)
-              << "'\n"
-              << "Run 'caapol --help' for the list of commands.\n";
+    std::vector<std::string> names;
+    for (const auto& command : commands()) {
+        names.emplace_back(command.name);
+    }
+    std::cerr << "caapol: error: unknown command '" << caapol::text::escape_for_terminal(first)
+              << "'";
+    if (auto guess = caapol::text::did_you_mean(first, names)) {
+        std::cerr << "; did you mean '" << *guess << "'?";
+    }
+    std::cerr << "\nRun 'caapol --help' for the list of commands.\n";
     return exit_input;
 }

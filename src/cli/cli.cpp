@@ -1,5 +1,7 @@
 #include "caapol/cli/cli.hpp"
 
+#include "caapol/core/text.hpp"
+
 #include <iostream>
 
 namespace caapol::cli {
@@ -37,6 +39,23 @@ bool parse_arguments(const std::string& command, const std::string& usage,
             return false;
         }
         po::notify(values);
+    } catch (const po::unknown_option& e) {
+        // A misspelt long option gets the nearest one: --fromat -> --format.
+        std::string message = e.what();
+        const std::string word = e.get_option_name();
+        if (word.rfind("--", 0) == 0) {
+            std::vector<std::string> names;
+            for (const auto& option : all.options()) {
+                if (!option->long_name().empty()) {
+                    names.push_back("--" + option->long_name());
+                }
+            }
+            std::string bare = word.substr(0, word.find('='));
+            if (auto guess = text::did_you_mean(bare, names)) {
+                message += "; did you mean '" + *guess + "'?";
+            }
+        }
+        throw UsageError{command, message};
     } catch (const po::error& e) {
         throw UsageError{command, e.what()};
     }

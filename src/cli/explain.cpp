@@ -188,8 +188,10 @@ int run_explain(const Arguments& args) {
     if (values.count("policy") > 0) {
         Diagnostics diagnostics;
         policy = policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
+        // Warnings are printed as check and generate print them; errors stop the run.
+        diagnostics.sort_by_location();
+        print_diagnostics(diagnostics, std::cerr);
         if (diagnostics.has_errors()) {
-            print_diagnostics(diagnostics, std::cerr);
             std::cerr << "caapol explain: error: the policy has errors (" << summarize(diagnostics)
                       << "); run 'caapol check'\n";
             return exit_input;

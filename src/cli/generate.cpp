@@ -89,7 +89,7 @@ int run_generate(const Arguments& args) {
         return exit_input;
     }
 
-    generate_options.source_files = paths;
+    generate_options.source_files = policy.files; // "<stdin>" for "-"
     std::string text;
     try {
         text = output::render(format, policy.domains, generate_options);

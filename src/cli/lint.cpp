@@ -4,6 +4,7 @@
 #include "caapol/lint/lint.hpp"
 
 #include "caapol/cli/cli.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/output/diagnostics.hpp"
 #include "caapol/policy/policy.hpp"
@@ -187,7 +188,7 @@ int run_lint(const Arguments& args) {
                                            : load_options.include_root;
                     files.push_back(zone::ZoneFile{file, root});
                 }
-            } else if (fs::exists(path, ec)) {
+            } else if (is_stdin_path(path) || fs::exists(path, ec)) {
                 files.push_back(zone::ZoneFile{path, ""});
             } else {
                 throw InputError{path + ": no such file or directory"};

@@ -563,8 +563,10 @@ int run_verify(const Arguments& args) {
     Diagnostics diagnostics;
     policy::Policy policy =
         policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
+    // Warnings are printed as check and generate print them; errors stop the run.
+    diagnostics.sort_by_location();
+    print_diagnostics(diagnostics, std::cerr);
     if (diagnostics.has_errors()) {
-        print_diagnostics(diagnostics, std::cerr);
         std::cerr << "caapol verify: error: the policy has errors (" << summarize(diagnostics)
                   << "); run 'caapol check'\n";
         return exit_input;

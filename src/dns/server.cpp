@@ -72,6 +72,16 @@ std::optional<Server> parse_server(std::string_view text, std::uint16_t default_
         server.port = static_cast<std::uint16_t>(port);
     }
     if (!is_ipv4(address) && !is_ipv6(address)) {
+        // ADDRESS:PORT is refused, not guessed: with IPv6 the colon is ambiguous, and one
+        // notation for every address keeps scripts portable between both families.
+        if (auto colon = address.find(':'); port_text.empty() && colon != std::string::npos &&
+                                            address.find(':', colon + 1) == std::string::npos &&
+                                            is_ipv4(address.substr(0, colon))) {
+            *error = "'" + text::escape_for_terminal(address) + "': write the port after '@': " +
+                     text::escape_for_terminal(address.substr(0, colon)) + "@" +
+                     text::escape_for_terminal(address.substr(colon + 1));
+            return std::nullopt;
+        }
         *error =
             "'" + text::escape_for_terminal(address) + "' is not a numeric IPv4 or IPv6 address";
         return std::nullopt;

@@ -5,6 +5,7 @@
 #include "caapol/caa/validate.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
 #include "nesting.hpp"
@@ -1172,10 +1173,15 @@ void load_text(std::string_view text, const std::string& name, SharedState& shar
 Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
     SharedState shared;
     for (const auto& path : paths) {
-        std::string text = read_file(path);
-        load_text(text, path, shared, diagnostics);
+        std::string text = read_input(path); // "-": standard input
+        load_text(text, input_display_name(path), shared, diagnostics);
     }
-    return finish(paths, shared, diagnostics);
+    std::vector<std::string> shown;
+    shown.reserve(paths.size());
+    for (const auto& path : paths) {
+        shown.push_back(input_display_name(path));
+    }
+    return finish(std::move(shown), shared, diagnostics);
 }
 
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics) {

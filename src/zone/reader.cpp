@@ -2,6 +2,7 @@
 // directive, across parentheses), and a loader that checks each entry and keeps what CAA
 // needs. A bad entry is reported and skipped; reading goes on with the next one.
 #include "caapol/core/dns_name.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/zone/zone.hpp"
 #include "rdata.hpp"
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_set>
@@ -21,6 +23,9 @@ namespace fs = std::filesystem;
 using detail::Token;
 
 namespace {
+
+// The origin of a file cannot be told; the file may still be read through another's $INCLUDE.
+struct OriginUnknown : InputError {};
 
 // An entry's text may not exceed this: RDATA is at most 65535 octets, which hex (\#) or \DDD
 // escapes write in at most 4 characters each.
@@ -332,42 +337,71 @@ std::string display_path(const fs::path& path) {
     return path.lexically_normal().string();
 }
 
+// A file name in one of the forms that name a zone's apex whatever the file holds.
+bool named_as_zone(std::string_view path) {
+    std::string base = fs::path(std::string(path)).filename().string();
+    auto ends_with = [&](std::string_view suffix) {
+        return base.size() > suffix.size() &&
+               base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return (base.rfind("db.", 0) == 0 && base.size() > 3) || ends_with(".zone") || ends_with(".db");
+}
+
 class Loader {
 public:
     Loader(ZoneSet& set, Diagnostics& diagnostics, const LoadOptions& options)
-        : set_(set), diagnostics_(diagnostics), options_(options),
+        : set_(set), diagnostics_(&diagnostics), options_(options),
           interest_(options.names_of_interest.begin(), options.names_of_interest.end()) {}
 
     void load_file(const std::string& path, const std::string& include_root) {
-        // O_NONBLOCK: a FIFO must not hang the open; only regular files are read.
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) {
-            throw InputError{path + ": cannot read: " + std::strerror(errno)};
-        }
+        // A file named on the command line: "-" is standard input; pipes and devices
+        // (/dev/stdin, <(...)) are read too. $INCLUDE reads regular files only.
+        InputFd opened = open_input(path);
         struct FdCloser {
-            int fd;
-            ~FdCloser() { ::close(fd); }
-        } closer{fd};
-        struct stat info {};
-        if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-            throw InputError{path + ": cannot read: not a regular file"};
-        }
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            InputFd in;
+            ~FdCloser() {
+                if (in.owned) {
+                    ::close(in.fd);
+                }
+            }
+        } closer{opened};
+        int fd = opened.fd;
         std::error_code ec;
         root_ = fs::weakly_canonical(
             include_root.empty() ? fs::path(path).parent_path() : fs::path(include_root), ec);
         if (root_.empty()) {
             root_ = fs::current_path(ec);
         }
+        const std::string shown = input_display_name(path);
         Input input(fd);
-        start_top(path);
+        start_top(shown);
         chain_.push_back(fs::weakly_canonical(path, ec));
-        read(input, path, 0);
+        // Findings wait until the file is read whole: a file whose origin cannot be told may
+        // be read again later, through the $INCLUDE of a file given after it.
+        Diagnostics found;
+        Diagnostics* outer = diagnostics_;
+        diagnostics_ = &found;
+        try {
+            read(input, shown, 0);
+        } catch (...) {
+            diagnostics_ = outer;
+            chain_.clear();
+            throw;
+        }
+        diagnostics_ = outer;
+        diagnostics_->append(found);
         chain_.pop_back();
         if (!input.read_error().empty()) {
-            throw InputError{path + ": cannot read: " + input.read_error()};
+            throw InputError{shown + ": cannot read: " + input.read_error()};
         }
         finish_top();
+    }
+
+    // Whether `path` was read through an $INCLUDE already.
+    bool included(const std::string& path) const {
+        std::error_code ec;
+        fs::path canonical = fs::weakly_canonical(path, ec);
+        return !ec && included_.count(canonical) > 0;
     }
 
     void load_text(std::string_view text, const std::string& name) {
@@ -393,6 +427,7 @@ private:
             origin_ = canonical;
         }
         origin_fixed_ = !options_.origin.empty();
+        origin_from_bare_name_ = !origin_fixed_ && !origin_.empty() && !named_as_zone(path);
         have_ttl_ = false;
         default_ttl_ = 0;
         last_ttl_ = 0;
@@ -418,13 +453,13 @@ private:
                 std::uint32_t column, std::string message) {
         if (rule == "syntax" && ++errors_in_file_ > max_errors_per_file) {
             if (errors_in_file_ == max_errors_per_file + 1) {
-                diagnostics_.error("syntax", set_.location(Site{file, line, column}),
-                                   "more than " + std::to_string(max_errors_per_file) +
-                                       " syntax errors: the rest of this file is not checked");
+                diagnostics_->error("syntax", set_.location(Site{file, line, column}),
+                                    "more than " + std::to_string(max_errors_per_file) +
+                                        " syntax errors: the rest of this file is not checked");
             }
             return;
         }
-        diagnostics_.error(rule, set_.location(Site{file, line, column}), std::move(message));
+        diagnostics_->error(rule, set_.location(Site{file, line, column}), std::move(message));
     }
 
     void read(Input& input, const std::string& name, std::size_t depth) {
@@ -598,6 +633,7 @@ private:
         ++origin_generation_;
         Input input(fd);
         chain_.push_back(canonical);
+        included_.insert(canonical);
         read(input, display_path(shown), depth + 1);
         chain_.pop_back();
         if (!input.read_error().empty()) {
@@ -626,6 +662,12 @@ private:
         if (zone_index_ >= 0) {
             return true;
         }
+        if (origin_from_bare_name_ && !origin_explicit_ && type != detail::type_soa) {
+            // A file named like a domain ("example.org") is that zone when it starts with its
+            // SOA; without one it is a fragment ("caa-example.org.inc") whose name says
+            // nothing about where its records belong.
+            origin_.clear();
+        }
         if (origin_.empty() && !origin_fixed_ && !origin_explicit_) {
             // A file of absolute names starting with its SOA names its own apex.
             std::string owner;
@@ -633,10 +675,12 @@ private:
                 detail::parse_name(owner_token.text, "", owner).empty() && !owner.empty()) {
                 origin_ = owner;
             } else {
-                throw InputError{
+                throw OriginUnknown{
                     top_file_ +
-                    ": cannot tell the zone's origin: give --origin NAME, start the file with "
-                    "$ORIGIN NAME., or name the file db.NAME or NAME.zone"};
+                    ": cannot tell the zone's origin (no SOA record first, no $ORIGIN, and the "
+                    "file is not named db.NAME, NAME.zone or NAME.db): give --origin NAME, start "
+                    "the file with $ORIGIN NAME., or lint it together with the file that "
+                    "$INCLUDEs it"};
             }
         }
         if (Zone* existing = set_.find_origin(origin_)) {
@@ -824,15 +868,17 @@ private:
     }
 
     ZoneSet& set_;
-    Diagnostics& diagnostics_;
+    Diagnostics* diagnostics_;    // the current top file's findings until it is read whole
+    std::set<fs::path> included_; // every file read through $INCLUDE (canonical)
     const LoadOptions& options_;
     fs::path root_;
     std::vector<fs::path> chain_; // files being read, outermost first (loop detection)
     std::string top_file_;
     std::ptrdiff_t zone_index_ = -1;
     std::string origin_;
-    bool origin_fixed_ = false;    // --origin
-    bool origin_explicit_ = false; // a $ORIGIN was read
+    bool origin_fixed_ = false;          // --origin
+    bool origin_explicit_ = false;       // a $ORIGIN was read
+    bool origin_from_bare_name_ = false; // guessed from a file named NAME: needs an SOA first
     std::uint64_t origin_generation_ = 0;
     bool have_ttl_ = false; // $TTL seen
     std::uint32_t default_ttl_ = 0;
@@ -903,13 +949,33 @@ ZoneSet load_zone_files(const std::vector<ZoneFile>& files, const LoadOptions& o
                         Diagnostics& diagnostics) {
     ZoneSet set;
     Loader loader(set, diagnostics, options);
+    // A file whose origin cannot be told may be an $INCLUDE fragment of another file given:
+    // it is then read (once) through that file, with the includer's origin.
+    std::vector<OriginUnknown> deferred;
+    std::vector<std::string> deferred_paths;
     for (const auto& file : files) {
+        if (!is_stdin_path(file.path) && loader.included(file.path)) {
+            continue; // read already, through the file that includes it
+        }
         std::string root = file.include_root;
         if (root.empty()) {
             root = options.include_root.empty() ? default_include_root(file.path, "")
                                                 : options.include_root;
         }
-        loader.load_file(file.path, root);
+        try {
+            loader.load_file(file.path, root);
+        } catch (const OriginUnknown& e) {
+            if (is_stdin_path(file.path)) {
+                throw;
+            }
+            deferred.push_back(e);
+            deferred_paths.push_back(file.path);
+        }
+    }
+    for (std::size_t i = 0; i < deferred.size(); ++i) {
+        if (!loader.included(deferred_paths[i])) {
+            throw InputError{deferred[i].message};
+        }
     }
     return set;
 }
