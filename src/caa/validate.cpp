@@ -1,6 +1,7 @@
 #include "caapol/caa/validate.hpp"
 
 #include "caapol/core/dns_name.hpp"
+#include "caapol/core/punycode.hpp"
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
@@ -211,6 +212,14 @@ std::string check_issuer_domain(std::string_view issuer) {
             return "it has an empty label";
         }
         for (char c : label) {
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                std::string message = "it holds non-ASCII characters; write internationalized "
+                                      "names as A-labels (punycode)";
+                if (auto a_label = punycode::to_ascii(issuer)) {
+                    message += ": \"" + *a_label + "\"";
+                }
+                return message;
+            }
             if (!is_alpha(c) && !is_digit(c) && c != '-') {
                 return "it holds a character other than letters, digits, '-' and '.'";
             }

@@ -62,8 +62,11 @@ bool parse_arguments(const std::string& command, const std::string& usage,
     return true;
 }
 
-void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out) {
+void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out, Severity least) {
     for (const auto& d : diagnostics.all()) {
+        if (static_cast<int>(d.severity) < static_cast<int>(least)) {
+            continue;
+        }
         out << format_diagnostic(d) << '\n';
     }
 }

@@ -190,7 +190,7 @@ int run_explain(const Arguments& args) {
         policy = policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
         // Warnings are printed as check and generate print them; errors stop the run.
         diagnostics.sort_by_location();
-        print_diagnostics(diagnostics, std::cerr);
+        print_diagnostics(diagnostics, std::cerr, Severity::warning);
         if (diagnostics.has_errors()) {
             std::cerr << "caapol explain: error: the policy has errors (" << summarize(diagnostics)
                       << "); run 'caapol check'\n";

@@ -82,7 +82,7 @@ int run_generate(const Arguments& args) {
     Diagnostics diagnostics;
     policy::Policy policy = policy::load(paths, diagnostics);
     diagnostics.sort_by_location();
-    print_diagnostics(diagnostics, std::cerr);
+    print_diagnostics(diagnostics, std::cerr, Severity::warning); // notes: caapol check
     if (diagnostics.has_errors()) {
         std::cerr << "caapol generate: error: the policy has errors (" << summarize(diagnostics)
                   << "); nothing written\n";

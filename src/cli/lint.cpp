@@ -8,6 +8,7 @@
 #include "caapol/core/text.hpp"
 #include "caapol/output/diagnostics.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/policy/rules.hpp"
 #include "caapol/zone/zone.hpp"
 
 #include <algorithm>
@@ -66,6 +67,14 @@ std::vector<output::RuleHelp> rule_help() {
     std::vector<output::RuleHelp> out;
     for (const auto& rule : lint::rules()) {
         out.push_back(output::RuleHelp{rule.id, rule.severity, rule.summary, rule.help});
+    }
+    // The policy's own findings reach lint's output too (with --policy).
+    for (const auto& rule : policy::rules()) {
+        if (lint::find_rule(rule.id) == nullptr) {
+            out.push_back(output::RuleHelp{rule.id, rule.severity, rule.summary,
+                                           "Policy rule: " + std::string(rule.summary) +
+                                               ". See man caapol, Policy rules."});
+        }
     }
     return out;
 }

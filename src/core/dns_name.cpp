@@ -1,5 +1,6 @@
 #include "caapol/core/dns_name.hpp"
 
+#include "caapol/core/punycode.hpp"
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
@@ -91,8 +92,12 @@ std::string check_hostname(std::string_view name) {
     }
     for (unsigned char c : name) {
         if (c >= 0x80) {
-            return "the name holds non-ASCII characters; write internationalized names as "
-                   "A-labels (punycode, \"xn--...\")";
+            std::string message = "the name holds non-ASCII characters; write internationalized "
+                                  "names as A-labels (punycode, \"xn--...\")";
+            if (auto a_label = punycode::to_ascii(name)) {
+                message += ": \"" + *a_label + "\"";
+            }
+            return message;
         }
     }
     for (auto label : text::split(name, '.')) {

@@ -8,6 +8,7 @@
 #include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/policy/rules.hpp"
 #include "nesting.hpp"
 #include "sort_key.hpp"
 
@@ -1181,13 +1182,17 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
     for (const auto& path : paths) {
         shown.push_back(input_display_name(path));
     }
-    return finish(std::move(shown), shared, diagnostics);
+    Policy policy = finish(std::move(shown), shared, diagnostics);
+    advise(policy, diagnostics); // RFC 8657 advice (advice.cpp)
+    return policy;
 }
 
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics) {
     SharedState shared;
     load_text(text, name, shared, diagnostics);
-    return finish({name}, shared, diagnostics);
+    Policy policy = finish({name}, shared, diagnostics);
+    advise(policy, diagnostics);
+    return policy;
 }
 
 } // namespace caapol::policy

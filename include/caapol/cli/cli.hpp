@@ -51,8 +51,11 @@ bool parse_arguments(const std::string& command, const std::string& usage,
                      const po::positional_options_description& positional, const Arguments& args,
                      po::variables_map& values);
 
-// Prints diagnostics to `out`, one per line, "FILE:LINE:COL: severity: message [rule]".
-void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out);
+// Prints diagnostics to `out`, one per line, "FILE:LINE:COL: severity: message [rule]"; those
+// below `least` are left out (generate, verify and explain show a policy's errors and
+// warnings; its notes are advice that check and lint show).
+void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out,
+                       Severity least = Severity::note);
 
 // "N errors, M warnings" style summary ("" when there are none).
 std::string summarize(const Diagnostics& diagnostics);
