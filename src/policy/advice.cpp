@@ -152,8 +152,10 @@ private:
                 if (caa::equivalent(entries[i].record->record, entries[j].record->record)) {
                     report(Severity::warning, "duplicate-issuer", entries[i].record->location,
                            "domain " + quoted(d.name) + ": " + tag + " lists " +
-                               quoted(entries[i].record->record.value) + " twice (first at line " +
-                               std::to_string(entries[j].record->location.line) + "); remove one");
+                               quoted(entries[i].record->record.value) + " twice (first at " +
+                               std::to_string(entries[j].record->location.line) + ":" +
+                               std::to_string(entries[j].record->location.column) +
+                               "); remove one");
                     break;
                 }
             }
