@@ -412,8 +412,10 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
     if (probes.empty()) {
         return;
     }
-    for (auto& [owner, slot] : answers) {
-        lookups.lookup_caa(route, owner,
+    for (auto& entry : answers) {
+        // Not a structured binding: clang 14 cannot capture one (C++20 P1091).
+        auto& slot = entry.second;
+        lookups.lookup_caa(route, entry.first,
                            [&slot](const dns::CaaAnswer& answer) { slot = answer.answer; });
     }
     lookups.run();
