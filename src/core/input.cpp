@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
+#include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,9 @@ namespace caapol {
 namespace {
 
 bool stdin_taken = false; // standard input was read already in this run
+
+// How long a pipe named on the command line may stay silent before its first byte or end.
+constexpr int pipe_wait_ms = 10000;
 
 std::string reason() {
     return std::strerror(errno);
@@ -74,16 +79,23 @@ InputFd open_input(const std::string& path) {
         return take_stdin(path);
     }
     if (S_ISFIFO(st.st_mode)) {
-        // A named pipe: read it as cat does, waiting for its writer (a non-blocking read would
-        // see an empty file when the writer has not opened it yet). <(...) has its writer.
-        ::close(fd);
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            throw InputError{"cannot read " + path + ": " + reason()};
+        // A pipe (<(...), a named FIFO): wait for its first data or its end, but not for
+        // ever: a FIFO nobody writes to is an error, never a hang. Then read it blocking.
+        pollfd ready{fd, POLLIN, 0};
+        int n = 0;
+        do {
+            n = ::poll(&ready, 1, pipe_wait_ms);
+        } while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            std::string message = n < 0
+                                      ? reason()
+                                      : "a pipe that gave nothing within " +
+                                            std::to_string(pipe_wait_ms / 1000) + " s (no writer?)";
+            ::close(fd);
+            throw InputError{"cannot read " + path + ": " + message};
         }
-    } else {
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return InputFd{fd, true};
 }
 

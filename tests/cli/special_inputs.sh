@@ -42,6 +42,10 @@ expect "named pipe whose writer comes later" 0 "checked 1 domain in 1 file" \
   "$caapol" check "$tmp/policy.fifo"
 wait
 
+mkfifo "$tmp/silent.fifo"
+expect "named pipe nobody writes to: an error after 10 s, not a hang" 2 "gave nothing within 10 s" \
+  "$caapol" check "$tmp/silent.fifo"
+
 # The size limit holds for standard input too (256 MiB): refused, not read without bound.
 expect "standard input over the size limit" 2 "larger than 256 MiB" \
   bash -c "head -c 268435457 /dev/zero | '$caapol' check -"

@@ -305,6 +305,8 @@ TEST_SUITE("zone") {
         TempDir dir;
         std::string fifo = (dir.path / "db.fifo.example").string();
         REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+        // Named on the command line, a FIFO is read; one nobody writes to is refused after
+        // 10 s of silence (core/input.cpp).
         CHECK_THROWS_AS(zone::load_zones({fifo}, {}, d), InputError);
         CHECK_THROWS_AS(zone::load_zones({dir.path.string()}, {}, d), InputError);
         std::string main_zone =

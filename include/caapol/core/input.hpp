@@ -1,6 +1,7 @@
 // Opening the input files named on the command line (policies, zone files): a path, or "-"
 // for standard input. Pipes and character devices (/dev/stdin, <(...)) are read like files,
-// since the user named them; only directories and other special files are refused. Walks of
+// since the user named them (a pipe that stays silent for 10 s, such as a FIFO nobody writes
+// to, is an error); only directories and other special files are refused. Walks of
 // directories and $INCLUDE keep refusing everything but regular files (they must never wait
 // on a FIFO somebody left in a tree).
 #pragma once
