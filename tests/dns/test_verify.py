@@ -5,6 +5,7 @@ Without "ipv6": every test but OverIpv6. With it: only OverIpv6 (resolvers and a
 servers on ::1), and exit status 77 (skipped, for meson) when ::1 cannot be used here."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -57,6 +58,13 @@ def verify(*args, resolver=None, env=None):
     return p
 
 
+def without_policy_warnings(stderr):
+    """stderr without the policy's own warnings, which verify prints before its report (the
+    test policies name CAs outside caapol's table, such as ca.example)."""
+    return "".join(l for l in stderr.splitlines(keepends=True)
+                   if not re.match(r"\S+\.toml:\d+:\d+: warning: .*\[unknown-issuer\]$", l))
+
+
 def verdicts(document):
     """Per name, what a JSON report decided. Records as sorted (flags, tag, value): resolvers
     rotate RRsets and count TTLs down, so order and TTL vary from one lookup to the next."""
@@ -107,7 +115,8 @@ class ThroughResolver(unittest.TestCase):
     def test_text_report(self):
         p = verify("--names", data("names.txt"), data("example.toml"))
         self.assertEqual(p.stdout, EXPECTED_TEXT)
-        self.assertEqual(p.stderr, "")
+        self.assertEqual(without_policy_warnings(p.stderr), "")
+        self.assertIn('example.toml:5:10: warning: issuer "ca.example" is not in', p.stderr)
         self.assertEqual(p.returncode, 1)
 
     def test_all_match_exits_0(self):
@@ -217,7 +226,8 @@ class ThroughResolver(unittest.TestCase):
                  "update delete withset.example.test. CAA",
                  'update add withset.example.test. 300 CAA 0 issue "other.example"',
                  "send", ""]), extra)
-            warnings = [l for l in p.stderr.splitlines() if "warning" in l]
+            warnings = [l for l in without_policy_warnings(p.stderr).splitlines()
+                        if "warning" in l]
             self.assertEqual(warnings, ["caapol verify: warning: " + l for l in unfixable])
             self.assertIn("8 names checked: 1 ok, 7 drift, 0 unchecked, 0 errors", p.stderr)
 
@@ -431,7 +441,7 @@ class OverIpv6(unittest.TestCase):
         for form in (self.resolver, f"[::1]:{self.port}", f"[::1]@{self.port}"):
             p = verify("--names", data("names.txt"), data("example.toml"), resolver=form)
             self.assertEqual(p.stdout, EXPECTED_TEXT, form)
-            self.assertEqual((p.returncode, p.stderr), (1, ""), form)
+            self.assertEqual((p.returncode, without_policy_warnings(p.stderr)), (1, ""), form)
         over = [verify("--format", "json", "--names", data("names.txt"), data("example.toml"),
                        resolver=r) for r in (RESOLVER, self.resolver)]
         v4, v6 = (verdicts(json.loads(p.stdout)) for p in over)
