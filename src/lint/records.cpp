@@ -25,9 +25,29 @@ public:
         : zones_(zones), diagnostics_(diagnostics) {}
 
     void check_zone(const zone::Zone& z) {
+        const bool structure = z.has_cuts() || z.has_dnames() || has_cnames(z);
+        std::vector<bool> dname_reported;
+        if (z.has_dnames()) {
+            dname_reported.assign(z.aliases.size(), false);
+        }
         for (const auto& info : z.names) {
             if (info.has_caa()) {
                 check_name(z, info);
+            }
+            if (structure) {
+                check_structure(z, info, dname_reported);
+            }
+        }
+        if (z.has_dnames()) {
+            // DNAMEs whose descendants own only records the reader does not keep.
+            for (const auto& info : z.names) {
+                if (info.dname >= 0 && !dname_reported[static_cast<std::size_t>(info.dname)] &&
+                    z.has_descendants(info.name)) {
+                    report("data-below-dname", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                           "the DNAME at " + dns_name::absolute(info.name) +
+                               " has names with records below it: a DNAME allows none (RFC 6672 "
+                               "section 2.3); NSD and Knot refuse the zone");
+                }
             }
         }
     }
@@ -37,6 +57,106 @@ private:
         const Rule* r = find_rule(rule);
         diagnostics_.add(r != nullptr ? r->severity : Severity::error, rule, zones_.location(site),
                          std::move(message));
+    }
+
+    static bool has_cnames(const zone::Zone& z) { return z.aliases.size() > z.dname_count_; }
+
+    // Where findings about a name go: its first CAA record, else its first kept record.
+    static const zone::Site& name_site(const zone::Zone& z, const zone::NameInfo& info) {
+        return info.has_caa() ? z.caa[info.caa_first].site : info.first;
+    }
+
+    // Rules that servers enforce on the zone's shape, for one kept name: a CNAME beside other
+    // data, a DNAME beside a delegation, names below a DNAME, CAA (and aliases) occluded by a
+    // delegation.
+    void check_structure(const zone::Zone& z, const zone::NameInfo& info,
+                         std::vector<bool>& dname_reported) {
+        const std::string owner = dns_name::absolute(info.name);
+        const bool apex = info.name == z.origin;
+        if (info.cname >= 0 && !info.has_caa()) { // CAA beside a CNAME: check_name
+            const zone::Site& site = z.aliases[static_cast<std::size_t>(info.cname)].site;
+            std::string other;
+            if (info.dname >= 0) {
+                other = "a DNAME (" +
+                        format_location(
+                            zones_.location(z.aliases[static_cast<std::size_t>(info.dname)].site)) +
+                        ")";
+            } else if (info.has_ns) {
+                other = "NS records (" + format_location(zones_.location(info.ns_site)) +
+                        ", a delegation)";
+            } else if (apex && z.owns_data(info.name)) {
+                other = "the zone's apex records (SOA, NS)";
+            } else if (!apex && z.owns_data(info.name)) {
+                other = "other records";
+            }
+            if (!other.empty()) {
+                report("cname-conflict", site,
+                       owner + " has a CNAME and " + other +
+                           ": a CNAME allows no other data (RFC 1034 section 3.6.2); NSD, Knot "
+                           "and BIND refuse the zone");
+            }
+        }
+        if (info.dname >= 0 && info.has_ns && !apex) {
+            report("dname-at-delegation", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                   "the DNAME at " + owner + " shares its name with a delegation (NS at " +
+                       format_location(zones_.location(info.ns_site)) +
+                       "): only the referral is served; Knot refuses the zone");
+        }
+        if (apex || (!z.has_cuts() && !z.has_dnames())) {
+            return;
+        }
+        // The ancestors, nearest first, down to the apex.
+        std::string_view below = info.name;
+        bool occluded = false;
+        const zone::NameInfo* cut = info.has_ns ? &info : nullptr;
+        while (below.size() > z.origin.size()) {
+            std::size_t dot = below.find('.');
+            if (dot == std::string_view::npos) {
+                break;
+            }
+            below.remove_prefix(dot + 1);
+            const zone::NameInfo* ancestor = z.find(below);
+            if (ancestor == nullptr) {
+                continue;
+            }
+            if (ancestor->dname >= 0) {
+                const zone::Alias& dname = z.aliases[static_cast<std::size_t>(ancestor->dname)];
+                dname_reported[static_cast<std::size_t>(ancestor->dname)] = true;
+                report("data-below-dname", name_site(z, info),
+                       owner + " is below the DNAME at " + dns_name::absolute(ancestor->name) +
+                           " (" + format_location(zones_.location(dname.site)) +
+                           "): a DNAME allows no names below it (RFC 6672 section 2.3); NSD "
+                           "and Knot refuse the zone, and CAs never see these records");
+                return;
+            }
+            if (ancestor->has_ns && below != z.origin) {
+                cut = ancestor;
+                occluded = true;
+            }
+        }
+        if (cut == nullptr) {
+            return;
+        }
+        const std::string where = cut == &info
+                                      ? "at the delegation " + owner
+                                      : "below the delegation " + dns_name::absolute(cut->name);
+        const std::string ns = " (NS at " + format_location(zones_.location(cut->ns_site)) + ")";
+        if (info.has_caa()) {
+            report("occluded-data", name_site(z, info),
+                   "the CAA records of " + owner + " are " + where + ns +
+                       ": no server answers them from this zone, CAs see the child zone's; "
+                       "move them to the child zone");
+        }
+        if (occluded && info.cname >= 0) {
+            report("occluded-data", z.aliases[static_cast<std::size_t>(info.cname)].site,
+                   "the CNAME at " + owner + " is " + where + ns +
+                       ": no server answers it from this zone");
+        }
+        if (occluded && info.dname >= 0) {
+            report("occluded-data", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                   "the DNAME at " + owner + " is " + where + ns +
+                       ": no server answers it from this zone");
+        }
     }
 
     // Checks one record; returns whether it restricts issuance (issue/issuewild, or a
@@ -57,9 +177,28 @@ private:
             return;
         }
         if (!text::is_lower(tag)) {
-            report("tag-case", site,
-                   "the tag " + quoted(tag) + " is not lower case (write " +
-                       quoted(text::to_lower(tag)) + "; NSD and Unbound refuse upper case)");
+            if (entry.generic) {
+                // RFC 3597 form: NSD loads it; only the text form is refused.
+                diagnostics_.warning("tag-case", zones_.location(site),
+                                     "the tag " + quoted(tag) +
+                                         " is not lower case: RFC 8659 allows it and servers load "
+                                         "it in this generic form, but registered tags are lower "
+                                         "case (write " +
+                                         quoted(text::to_lower(tag)) + ")");
+            } else {
+                report(
+                    "tag-case", site,
+                    "the tag " + quoted(tag) +
+                        " is not lower case: RFC 8659 allows it (tags match case-insensitively), "
+                        "but NSD 4.6.1 and Unbound refuse to load the zone; write " +
+                        quoted(text::to_lower(tag)));
+            }
+        }
+        if (tag.size() > 15 && !entry.generic) {
+            report("tag-length", site,
+                   "the tag " + quoted(tag) + " is " + std::to_string(tag.size()) +
+                       " characters long: RFC 8659 sets no limit (RFC 6844 said 15), but NSD "
+                       "4.6.1 refuses to load tags longer than 15");
         }
         if (caa::is_reserved_tag(tag)) {
             report("reserved-tag", site,
