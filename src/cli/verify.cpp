@@ -433,6 +433,14 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
                 set_key(answer->records) == wanted) {
                 probe.result->found_at = owner;
                 probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
+                // --authoritative: the servers that gave the same set got it from there too.
+                for (auto& view : probe.result->servers) {
+                    if (view.result.outcome == climb::Outcome::found &&
+                        view.result.found_at == probe.result->relevant_name &&
+                        set_key(view.result.records) == wanted) {
+                        view.result.found_at = owner;
+                    }
+                }
                 break;
             }
         }
@@ -598,6 +606,9 @@ int run_verify(const Arguments& args) {
         climb::LiveLookups lookups(engine);
         results = verify_authoritative(expectations, names, lookups, resolver_route,
                                        static_cast<std::uint16_t>(port));
+        if (fix) {
+            find_wildcard_owners(results, lookups, resolver_route);
+        }
         queries_sent = lookups.queries_sent();
     } else {
         // With --threads, large runs are split: each thread climbs a contiguous slice of the

@@ -157,6 +157,13 @@ class OneVerdict(unittest.TestCase):
             for name in UNFIXABLE:
                 self.assertIn(f"; {name}: not fixable here", script)
             self.assertNotIn("example.net", script)  # outside the policy: never touched
+            # The same repair from the authoritative view.
+            direct = run("verify", "--resolver", resolver, "--authoritative", "--port",
+                         str(named.port), "--names", data("names.txt"), "--fix", "nsupdate",
+                         data("policy.toml"), check_status=(1,))
+            def updates(text):
+                return [line for line in text.splitlines() if not line.startswith(";")]
+            self.assertEqual(updates(direct.stdout), updates(script))
             applied = subprocess.run(["nsupdate", "-t", "10"], capture_output=True, text=True,
                                      input=f"server {named.address} {named.port}\n{script}",
                                      timeout=60)
