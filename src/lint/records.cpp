@@ -297,7 +297,8 @@ private:
     }
 
     void check_name(const zone::Zone& z, const zone::NameInfo& info) {
-        std::vector<const zone::CaaEntry*> set;
+        std::vector<const zone::CaaEntry*>& set = set_; // reused: no allocation per name
+        set.clear();
         for (std::uint32_t i = info.caa_first; i != zone::no_entry; i = z.caa[i].next) {
             set.push_back(&z.caa[i]);
         }
@@ -324,22 +325,31 @@ private:
         // Per issue tag: the ";" records and how many others there are.
         std::vector<const zone::CaaEntry*> empties[2];
         std::size_t others[2] = {0, 0};
-        std::unordered_map<std::string, const zone::CaaEntry*> seen;
-        for (const zone::CaaEntry* entry : set) {
+        // Canonical keys (for duplicates), computed only for records that share flags and tag
+        // with an earlier one: equivalent records always do, and most sets have none.
+        keys_.resize(std::max(keys_.size(), set.size()));
+        key_done_.assign(set.size(), false);
+        auto key = [&](std::size_t i) -> const std::string& {
+            if (!key_done_[i]) {
+                keys_[i] = caa::canonical_key(set[i]->record());
+                key_done_[i] = true;
+            }
+            return keys_[i];
+        };
+        for (std::size_t n = 0; n < set.size(); ++n) {
+            const zone::CaaEntry* entry = set[n];
             caa::IssueValueParse parsed;
-            bool issue_type = caa::is_issue_type(entry->tag);
-            if (issue_type) {
+            bool issue = text::iequals(entry->tag, "issue");
+            bool issuewild = !issue && text::iequals(entry->tag, "issuewild");
+            if (issue || issuewild || caa::is_issue_type(entry->tag)) {
                 parsed = caa::parse_issue_value(entry->value); // once per record
             }
             check_record(*entry, parsed);
-            caa::Record record = entry->record();
-            bool issue = text::iequals(record.tag, "issue");
-            bool issuewild = text::iequals(record.tag, "issuewild");
             has_issue = has_issue || issue;
             has_issuewild = has_issuewild || issuewild;
             if (issue || issuewild ||
-                (caa::is_critical(record) && caa::is_valid_tag(record.tag) &&
-                 !caa::is_known_tag(record.tag))) {
+                ((entry->flags & caa::flag_critical) != 0 && caa::is_valid_tag(entry->tag) &&
+                 !caa::is_known_tag(entry->tag))) {
                 restricts = true;
             }
             if (issue || issuewild) {
@@ -350,11 +360,27 @@ private:
                     ++others[k];
                 }
             }
-            auto [it, inserted] = seen.emplace(caa::canonical_key(record), entry);
-            if (!inserted) {
+            const zone::CaaEntry* repeated = nullptr;
+            if (set.size() <= small_set) {
+                for (std::size_t m = 0; m < n && repeated == nullptr; ++m) {
+                    if (set[m]->flags == entry->flags && text::iequals(set[m]->tag, entry->tag) &&
+                        key(m) == key(n)) {
+                        repeated = set[m];
+                    }
+                }
+            } else { // a huge set (hostile files): hashed, not quadratic
+                if (n == 0) {
+                    seen_.clear();
+                }
+                auto [it, inserted] = seen_.emplace(key(n), entry);
+                if (!inserted) {
+                    repeated = it->second;
+                }
+            }
+            if (repeated != nullptr) {
                 report("duplicate-record", entry->site,
                        "this record repeats the one at " +
-                           format_location(zones_.location(it->second->site)));
+                           format_location(zones_.location(repeated->site)));
             }
         }
         if (has_issuewild && !has_issue) {
@@ -384,6 +410,11 @@ private:
 
     const zone::ZoneSet& zones_;
     Diagnostics& diagnostics_;
+    std::vector<const zone::CaaEntry*> set_; // the CAA set of the name being checked
+    std::vector<std::string> keys_;          // their canonical keys, when computed
+    std::vector<bool> key_done_;
+    static constexpr std::size_t small_set = 16; // compared pairwise up to this size
+    std::unordered_map<std::string, const zone::CaaEntry*> seen_; // for larger sets
 };
 
 } // namespace
