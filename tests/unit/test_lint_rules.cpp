@@ -248,6 +248,27 @@ TEST_SUITE("lint") {
         CHECK(generic.all()[0].severity == Severity::warning);
     }
 
+    TEST_CASE("duplicates in small and in huge sets") {
+        for (int size : {3, 40}) {
+            CAPTURE(size);
+            std::string zone = head + "@ CAA 0 issue \"pki.goog\"\n"; // line 2
+            for (int i = 0; i < size; ++i) {
+                zone += "@ CAA 0 iodef \"mailto:a" + std::to_string(i) + "@example.com\"\n";
+            }
+            zone += "@ CAA 0 ISSUE \"pki.goog\"\n"; // equivalent to line 2 (tags match in any case)
+            zone += "@ CAA 0 issue \"pki.goog\"\n";
+            auto d = lint_text(zone);
+            INFO(dump(d));
+            const auto last = static_cast<std::uint32_t>(size + 3);
+            CHECK(lines_of(d, "duplicate-record") == std::vector<std::uint32_t>{last, last + 1});
+            for (const auto& diagnostic : d.all()) {
+                if (diagnostic.rule == "duplicate-record") {
+                    CHECK(diagnostic.message.find(":2:1") != std::string::npos);
+                }
+            }
+        }
+    }
+
     TEST_CASE("a name checked through two loaded zones is reported once") {
         Diagnostics diagnostics;
         zone::ZoneSet set;

@@ -3,7 +3,8 @@
 // The reader streams: every record is checked for syntax, but only the records that matter
 // for CAA are kept (CAA, CNAME, DNAME, NS, SOA), plus an 8-byte hash of every name that exists
 // in the zone (owners and empty non-terminals), which the zone source needs to tell NODATA
-// from NXDOMAIN under wildcards. Memory therefore grows with the CAA-relevant data, not with
+// from NXDOMAIN under wildcards; two of its bits say whether the name owns data other than
+// CNAME/RRSIG/NSEC and whether names below it own records (CNAME and DNAME conflicts). Memory therefore grows with the CAA-relevant data, not with
 // the zone's size.
 //
 // Every syntax problem is reported as a `syntax` diagnostic with file:line:column and reading
