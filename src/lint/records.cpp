@@ -71,7 +71,8 @@ private:
     // delegation.
     void check_structure(const zone::Zone& z, const zone::NameInfo& info,
                          std::vector<bool>& dname_reported) {
-        const std::string owner = dns_name::absolute(info.name);
+        // The owner as shown in messages, built only when something is reported.
+        auto owner = [&info] { return dns_name::absolute(info.name); };
         const bool apex = info.name == z.origin;
         if (info.cname >= 0 && !info.has_caa()) { // CAA beside a CNAME: check_name
             const zone::Site& site = z.aliases[static_cast<std::size_t>(info.cname)].site;
@@ -91,14 +92,14 @@ private:
             }
             if (!other.empty()) {
                 report("cname-conflict", site,
-                       owner + " has a CNAME and " + other +
+                       owner() + " has a CNAME and " + other +
                            ": a CNAME allows no other data (RFC 1034 section 3.6.2); NSD, Knot "
                            "and BIND refuse the zone");
             }
         }
         if (info.dname >= 0 && info.has_ns && !apex) {
             report("dname-at-delegation", z.aliases[static_cast<std::size_t>(info.dname)].site,
-                   "the DNAME at " + owner + " shares its name with a delegation (NS at " +
+                   "the DNAME at " + owner() + " shares its name with a delegation (NS at " +
                        format_location(zones_.location(info.ns_site)) +
                        "): only the referral is served; Knot refuses the zone");
         }
@@ -123,7 +124,7 @@ private:
                 const zone::Alias& dname = z.aliases[static_cast<std::size_t>(ancestor->dname)];
                 dname_reported[static_cast<std::size_t>(ancestor->dname)] = true;
                 report("data-below-dname", name_site(z, info),
-                       owner + " is below the DNAME at " + dns_name::absolute(ancestor->name) +
+                       owner() + " is below the DNAME at " + dns_name::absolute(ancestor->name) +
                            " (" + format_location(zones_.location(dname.site)) +
                            "): a DNAME allows no names below it (RFC 6672 section 2.3); NSD "
                            "and Knot refuse the zone, and CAs never see these records");
@@ -138,23 +139,23 @@ private:
             return;
         }
         const std::string where = cut == &info
-                                      ? "at the delegation " + owner
+                                      ? "at the delegation " + owner()
                                       : "below the delegation " + dns_name::absolute(cut->name);
         const std::string ns = " (NS at " + format_location(zones_.location(cut->ns_site)) + ")";
         if (info.has_caa()) {
             report("occluded-data", name_site(z, info),
-                   "the CAA records of " + owner + " are " + where + ns +
+                   "the CAA records of " + owner() + " are " + where + ns +
                        ": no server answers them from this zone, CAs see the child zone's; "
                        "move them to the child zone");
         }
         if (occluded && info.cname >= 0) {
             report("occluded-data", z.aliases[static_cast<std::size_t>(info.cname)].site,
-                   "the CNAME at " + owner + " is " + where + ns +
+                   "the CNAME at " + owner() + " is " + where + ns +
                        ": no server answers it from this zone");
         }
         if (occluded && info.dname >= 0) {
             report("occluded-data", z.aliases[static_cast<std::size_t>(info.dname)].site,
-                   "the DNAME at " + owner + " is " + where + ns +
+                   "the DNAME at " + owner() + " is " + where + ns +
                        ": no server answers it from this zone");
         }
     }
@@ -303,17 +304,18 @@ private:
             set.push_back(&z.caa[i]);
         }
         const zone::Site& first = set.front()->site;
-        const std::string owner = dns_name::absolute(info.name);
+        // The owner as shown in messages, built only when something is reported.
+        auto owner = [&info] { return dns_name::absolute(info.name); };
         if (info.cname >= 0) {
             report("cname-conflict", first,
-                   owner + " has a CNAME (" +
+                   owner() + " has a CNAME (" +
                        format_location(
                            zones_.location(z.aliases[static_cast<std::size_t>(info.cname)].site)) +
                        ") and CAA records: a CNAME allows no other data, and CAs follow the CNAME");
         }
         if (info.name.size() >= 2 && info.name[0] == '*' && info.name[1] == '.') {
             report("wildcard-owner", first,
-                   "CAA at the wildcard " + owner +
+                   "CAA at the wildcard " + owner() +
                        " applies only to names synthesized from it; for *." +
                        std::string(info.name.substr(2)) + " certificates CAs look at " +
                        dns_name::absolute(info.name.substr(2)));
@@ -385,12 +387,12 @@ private:
         }
         if (has_issuewild && !has_issue) {
             report("issuewild-without-issue", first,
-                   owner + " has issuewild but no issue records: any CA may issue non-wildcard "
-                           "certificates (add issue records; 0 issue \";\" allows none)");
+                   owner() + " has issuewild but no issue records: any CA may issue non-wildcard "
+                             "certificates (add issue records; 0 issue \";\" allows none)");
         }
         if (!restricts) {
             report("no-restriction", first,
-                   "the CAA set of " + owner +
+                   "the CAA set of " + owner() +
                        " has no issue or issuewild record: it restricts no CA");
         }
         // ";" beside other records of the same issue tag: it authorises nobody, they still do.
@@ -403,7 +405,7 @@ private:
                 report("empty-issuer-with-others", entry->site,
                        std::string("this ") + tag +
                            " \";\" record authorises no CA, but the other " + tag + " records of " +
-                           owner + " still authorise theirs");
+                           owner() + " still authorise theirs");
             }
         }
     }

@@ -4,8 +4,8 @@
 // for CAA are kept (CAA, CNAME, DNAME, NS, SOA), plus an 8-byte hash of every name that exists
 // in the zone (owners and empty non-terminals), which the zone source needs to tell NODATA
 // from NXDOMAIN under wildcards; two of its bits say whether the name owns data other than
-// CNAME/RRSIG/NSEC and whether names below it own records (CNAME and DNAME conflicts). Memory therefore grows with the CAA-relevant data, not with
-// the zone's size.
+// CNAME/RRSIG/NSEC and whether names below it own records (CNAME and DNAME conflicts). Memory
+// therefore grows with the CAA-relevant data, not with the zone's size.
 //
 // Every syntax problem is reported as a `syntax` diagnostic with file:line:column and reading
 // resumes at the next record; `$INCLUDE` outside the include root is `include-outside-root`
