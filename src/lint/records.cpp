@@ -191,7 +191,7 @@ private:
                     "tag-case", site,
                     "the tag " + quoted(tag) +
                         " is not lower case: RFC 8659 allows it (tags match case-insensitively), "
-                        "but NSD 4.6.1 and Unbound refuse to load the zone; write " +
+                        "but NSD 4.6.1 refuses to load the zone; write " +
                         quoted(text::to_lower(tag)));
             }
         }

@@ -23,11 +23,11 @@ const std::vector<Rule>& rules() {
          "critical."},
         {"tag-syntax", Severity::error, "tag outside [A-Za-z0-9]+",
          "RFC 8659 tags are letters and digits only. Fix the tag."},
-        {"tag-case", Severity::error, "tag not lower case: NSD and Unbound refuse the zone",
-         "RFC 8659 allows upper-case tags (they match case-insensitively), but NSD 4.6.1 and "
-         "Unbound refuse to load a zone with a tag such as ISSUE written as text, so none of "
-         "its records is served. Write tags in lower case. (In RFC 3597 generic form, TYPE257, "
-         "servers load it: then this is a warning.)"},
+        {"tag-case", Severity::error, "tag not lower case: NSD refuses the zone",
+         "RFC 8659 allows upper-case tags (they match case-insensitively), but NSD 4.6.1 "
+         "refuses to load a zone with a tag such as ISSUE written as text, so none of its "
+         "records is served (Knot, BIND and Unbound 1.17 load it). Write tags in lower case. "
+         "(In RFC 3597 generic form, TYPE257, NSD loads it: then this is a warning.)"},
         {"tag-length", Severity::error, "tag longer than 15 characters: NSD refuses the zone",
          "RFC 8659 sets no upper limit on the tag length (RFC 6844 said 15), but NSD 4.6.1 "
          "refuses to load a zone with a longer tag. No property has such a tag: fix its "
