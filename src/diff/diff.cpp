@@ -138,6 +138,12 @@ NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_
     fill_expectation(expected, std::move(actual.name), out); // actual.name is gone from here
     out.aliases = climb_aliases(actual);                     // before the names leave the path
     out.path.reserve(actual.path.size());
+    out.dnssec = std::move(actual.dnssec);
+    if (out.dnssec.state != dnssec::State::off) {
+        for (auto& step : actual.path) {
+            out.step_dnssec.emplace_back(step.name, std::move(step.answer.dnssec));
+        }
+    }
     for (auto& step : actual.path) {
         out.path.push_back(std::move(step.name));
     }
@@ -209,6 +215,10 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
     out.found_at = shown->found_at;
     out.path = shown->path;
     out.aliases = shown->aliases;
+    out.step_dnssec = shown->step_dnssec;
+    for (const auto& one : per_server) {
+        dnssec::combine(out.dnssec, one.dnssec);
+    }
     out.difference = shown->difference;
     for (std::size_t i = 0; i < per_server.size(); ++i) {
         for (const auto& note : per_server[i].notes) {

@@ -4,6 +4,7 @@
 
 #include "caapol/caa/record.hpp"
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/dnssec/status.hpp"
 
 #include <cstdint>
 #include <string>
@@ -36,6 +37,7 @@ struct Answer {
     std::vector<std::string> aliases; // alias chain already followed inside this answer
     std::string reason;               // kind == failure: why; otherwise optional detail
     std::string server;               // who answered ("policy", file name, "127.0.0.1@5353")
+    dnssec::Status dnssec{};          // live DNS with validation on: the answer's state
 };
 
 class Source {

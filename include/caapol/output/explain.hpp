@@ -14,6 +14,7 @@ struct Explanation {
     climb::Result climb;
     decide::Request request;
     decide::Decision decision;
+    std::string dnssec_warning; // a signature of a secure answer expires soon
 };
 
 // One block per name, separated by blank lines.
