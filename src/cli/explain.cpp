@@ -58,14 +58,7 @@ std::string check_request_name(const std::string& raw) {
 
 // --method: RFC 8657 label syntax, then a warning when it is not a known method.
 void check_method(const std::string& method) {
-    bool syntax = !method.empty();
-    for (unsigned char c : method) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-')) {
-            syntax = false;
-        }
-    }
-    if (!syntax) {
+    if (!caa::is_validation_method_label(method)) {
         throw UsageError{"explain", "--method '" + text::escape_for_terminal(method) +
                                         "' is not a validation method label (letters, digits, "
                                         "'-')"};

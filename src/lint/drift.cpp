@@ -1,9 +1,11 @@
 // Offline drift: the effective CAA set of each name, found by climbing the loaded zones with
-// the one RFC 8659 §3 engine, against the policy's expected set.
+// the one RFC 8659 §3 engine and judged by the one comparison (diff::compare) that verify and
+// --fix use; this file only places the verdict on file locations.
 #include "caapol/caa/record.hpp"
 #include "caapol/climb/climb.hpp"
 #include "caapol/climb/zone_source.hpp"
 #include "caapol/core/dns_name.hpp"
+#include "caapol/diff/diff.hpp"
 #include "caapol/lint/lint.hpp"
 
 #include <unordered_set>
@@ -16,8 +18,8 @@ class DriftChecker {
 public:
     DriftChecker(const zone::ZoneSet& zones, const policy::Policy& policy,
                  const DriftOptions& options, Diagnostics& diagnostics)
-        : zones_(zones), policy_(policy), options_(options), diagnostics_(diagnostics),
-          source_(zones) {}
+        : zones_(zones), policy_(policy), expectations_(policy), options_(options),
+          diagnostics_(diagnostics), source_(zones) {}
 
     void run() {
         for (const auto& domain : policy_.domains) {
@@ -27,12 +29,12 @@ public:
                                                "against the policy");
                 continue;
             }
-            check(domain.name, &domain);
+            check(domain.name);
         }
         for (const auto& z : zones_.zones) {
             for (const auto& info : z.names) {
                 if (info.has_caa() && policy_.find(info.name) == nullptr) {
-                    check(std::string(info.name), nullptr);
+                    check(std::string(info.name));
                 }
             }
         }
@@ -53,75 +55,88 @@ private:
         return zones_.location(z.has_soa ? z.soa : z.first_record);
     }
 
-    void check(const std::string& name, const policy::Domain* own) {
+    // A wildcard owner "*.x" is checked as the names it answers for see it: the climb starts at
+    // the owner itself (a certificate name "*.x" would start at x and miss its records).
+    void check(const std::string& name) {
+        if (!checked_.insert(name).second) {
+            return; // a name in two loaded zones is judged once
+        }
         const zone::Zone* z = zones_.zone_for(name);
         if (z == nullptr) {
             return;
         }
         const zone::NameInfo* info = z->find(name);
         const std::string shown = dns_name::absolute(name);
-        if (own != nullptr && own->inherit) {
-            if (info != nullptr && info->has_caa()) {
-                for (std::uint32_t i = info->caa_first; i != zone::no_entry; i = z->caa[i].next) {
-                    diagnostics_.error("policy-inherit", zones_.location(z->caa[i].site),
-                                       shown + " must inherit its CAA set (inherit = true at " +
-                                           format_location(own->location) +
-                                           ") but has records of its own");
-                }
-            }
-            return; // otherwise its effective set is its ancestor's, checked there
-        }
-        const policy::Domain* expected = policy_.expected_for(name);
-        if (expected == nullptr) {
-            return;
-        }
-        climb::Result result = climb::climb(source_, name);
+        const bool wildcard_owner = name.rfind("*.", 0) == 0;
+        climb::Result climb = climb::climb(source_, name,
+                                           wildcard_owner ? climb::Start::owner_name
+                                                          : climb::Start::certificate_name);
         const Location here = anchor(*z, info);
-        std::vector<climb::SourcedRecord> actual;
-        std::string from; // where the effective set comes from, when not the name itself
-        if (result.outcome == climb::Outcome::found) {
-            actual = result.records;
-            if (result.found_at != name) {
-                from = dns_name::absolute(result.found_at);
-            }
-        } else if (result.outcome == climb::Outcome::failure) {
-            const climb::Step* last = result.path.empty() ? nullptr : &result.path.back();
+        bool from_nowhere = false;
+        if (climb.outcome == climb::Outcome::failure) {
+            const climb::Step* last = climb.path.empty() ? nullptr : &climb.path.back();
             bool climbed_out = last != nullptr && last->answer.kind == climb::AnswerKind::failure &&
                                zones_.zone_for(last->name) == nullptr &&
                                dns_name::is_at_or_below(name, last->name);
-            if (!climbed_out) {
-                unchecked(here, "cannot check " + shown + " against the policy: " + result.reason);
-                return;
+            const policy::Domain* expected = expectations_.expected_for_normalized(name);
+            if (climbed_out && expected != nullptr) {
+                // No CAA up to the top of the loaded zone. When the expected set belongs above
+                // the zone, it may come from there: nothing to say. Otherwise the names between
+                // hold none of it: judge the climb as one that found no set.
+                if (!dns_name::is_at_or_below(expected->name, z->origin)) {
+                    return;
+                }
+                climb.outcome = climb::Outcome::none;
+                climb.reason.clear();
+                from_nowhere = true;
             }
-            // No CAA up to the top of the loaded zone. When the expected set belongs above
-            // the zone, it may come from there: nothing to say.
-            if (!dns_name::is_at_or_below(expected->name, z->origin)) {
-                return;
+        }
+        diff::NameResult verdict = diff::compare(expectations_, std::move(climb), true);
+        switch (verdict.status) {
+        case diff::Status::unchecked:
+            return; // no policy domain covers it: no expectation (policy format v1)
+        case diff::Status::error:
+            unchecked(here, "cannot check " + shown + " against the policy: " + verdict.error);
+            return;
+        case diff::Status::ok:
+        case diff::Status::drift:
+            break;
+        }
+        if (verdict.own_rrset_of_inherit && info != nullptr) {
+            const policy::Domain* own = policy_.find(name);
+            for (std::uint32_t i = info->caa_first; i != zone::no_entry; i = z->caa[i].next) {
+                diagnostics_.error("policy-inherit", zones_.location(z->caa[i].site),
+                                   shown + " must inherit its CAA set (inherit = true at " +
+                                       format_location(own->location) +
+                                       ") but has records of its own");
             }
+            return;
+        }
+        const policy::Domain* expected = policy_.find(verdict.expected_from);
+        std::string from; // where the effective set comes from, when not the name itself
+        if (from_nowhere) {
             from = "nowhere in the loaded zones";
+        } else if (!verdict.found_at.empty() && verdict.found_at != name) {
+            from = dns_name::absolute(verdict.found_at);
         }
-        std::vector<caa::Record> actual_records;
-        actual_records.reserve(actual.size());
-        for (const auto& record : actual) {
-            actual_records.push_back(record.record);
-        }
-        const std::vector<caa::Record> expected_records = expected->record_set();
-        caa::SetDifference difference = caa::compare_sets(expected_records, actual_records);
+        const std::string subject =
+            wildcard_owner ? shown + " (the set of the names it synthesizes)" : shown;
         const std::string policy_place =
             (expected->name == name
                  ? std::string("the policy (")
                  : "the policy of " + dns_name::absolute(expected->name) + " (") +
             format_location(expected->location) + ")";
-        for (const auto& missing : difference.missing) {
-            std::string message =
-                shown + " lacks " + caa::to_presentation(missing) + ", required by " + policy_place;
+        for (const auto& missing : verdict.difference.missing) {
+            std::string message = subject + " lacks " + caa::to_presentation(missing) +
+                                  ", required by " + policy_place;
             if (!from.empty()) {
                 message += "; its CAA set comes from " + from;
             }
             diagnostics_.error("policy-missing", here, message);
         }
+        const auto& actual = verdict.actual;
         std::vector<bool> used(actual.size(), false);
-        for (const auto& unexpected : difference.unexpected) {
+        for (const auto& unexpected : verdict.difference.unexpected) {
             std::size_t k = 0;
             while (k < actual.size() &&
                    (used[k] || !caa::equivalent(actual[k].record, unexpected))) {
@@ -129,7 +144,7 @@ private:
             }
             Location where = here;
             std::string message =
-                caa::to_presentation(unexpected) + " at " + shown + " is not in " + policy_place;
+                caa::to_presentation(unexpected) + " at " + subject + " is not in " + policy_place;
             if (k < actual.size()) {
                 used[k] = true;
                 if (from.empty()) {
@@ -141,26 +156,20 @@ private:
             }
             diagnostics_.error("policy-unexpected", where, message);
         }
-        if (from.empty() && result.outcome == climb::Outcome::found) {
-            for (const auto& record : actual) {
-                bool wanted = false;
-                for (const auto& e : expected_records) {
-                    wanted = wanted || caa::equivalent(e, record.record);
-                }
-                if (wanted && record.ttl != expected->ttl) {
-                    diagnostics_.note("policy-ttl", record.location,
-                                      "TTL " + std::to_string(record.ttl) + " differs from " +
-                                          std::to_string(expected->ttl) + " in " + policy_place);
-                }
-            }
+        for (const auto& note : verdict.ttl_notes) {
+            diagnostics_.note("policy-ttl", actual[note.record].location,
+                              "TTL " + std::to_string(note.ttl) + " differs from " +
+                                  std::to_string(expected->ttl) + " in " + policy_place);
         }
     }
 
     const zone::ZoneSet& zones_;
     const policy::Policy& policy_;
+    diff::Expectations expectations_;
     const DriftOptions& options_;
     Diagnostics& diagnostics_;
     climb::ZoneSource source_;
+    std::unordered_set<std::string> checked_;
 };
 
 } // namespace

@@ -142,14 +142,16 @@ void text_one(std::string& out, const Explanation& e) {
         for (std::size_t i = 0; i < decision.records.size(); ++i) {
             const auto& info = decision.records[i];
             out += (is_deciding(decision, i) ? "  > " : "    ") +
-                   escape_for_terminal(caa::to_presentation(info.record.record));
+                   // Presentation form is printable ASCII with its own escapes: escaping its
+                   // backslashes again would show a tab as \\009.
+                   text::escape_unprintable(caa::to_presentation(info.record.record));
             if (!info.record.location.file.empty()) {
                 out += "  (" + escape_for_terminal(format_location(info.record.location)) + ")";
             }
             out += "\n";
             std::string notes = record_notes(info);
             if (!notes.empty()) {
-                out += "        " + escape_for_terminal(notes) + "\n";
+                out += "        " + text::escape_unprintable(notes) + "\n";
             }
         }
         break;
@@ -160,7 +162,7 @@ void text_one(std::string& out, const Explanation& e) {
     if (e.request.ca) {
         out += "  decision for " + escape_for_terminal(*e.request.ca) + ": " +
                decide::verdict_name(decision.verdict) + " [" + decision.rule + "]\n";
-        out += "    " + escape_for_terminal(decision.reason) + "\n";
+        out += "    " + text::escape_unprintable(decision.reason) + "\n";
     }
 }
 
