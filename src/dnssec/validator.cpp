@@ -475,16 +475,16 @@ struct Validator::Impl {
                 status == LDNS_STATUS_SYNTAX_ORIGIN || status == LDNS_STATUS_SYNTAX_INCLUDE) {
                 continue;
             }
+            // ldns counts the newline that ended the record: its line is the one before.
+            const std::string at = path + ":" + std::to_string(line > 1 ? line - 1 : 1);
             if (status != LDNS_STATUS_OK) {
-                problem = path + ":" + std::to_string(line) +
-                          ": not a DS or DNSKEY record: " + ldns_get_errorstr_by_id(status);
+                problem = at + ": not a DS or DNSKEY record: " + ldns_get_errorstr_by_id(status);
                 break;
             }
             ldns_rr_type type = ldns_rr_get_type(rr);
             if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY) {
                 ldns_rr_free(rr);
-                problem = path + ":" + std::to_string(line) +
-                          ": a trust anchor must be a DS or DNSKEY record";
+                problem = at + ": a trust anchor must be a DS or DNSKEY record";
                 break;
             }
             std::string owner = name_of(ldns_rr_owner(rr));
