@@ -12,6 +12,7 @@
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/decide/decide.hpp"
+#include "caapol/diff/diff.hpp"
 #include "caapol/dns/server.hpp"
 #include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
@@ -186,6 +187,7 @@ int run_explain(const Arguments& args) {
     policy::Policy policy;
     zone::ZoneSet zones;
     std::unique_ptr<climb::Source> source;
+    std::unique_ptr<diff::Expectations> expectations; // --policy: the policy's verdict too
     if (values.count("policy") > 0) {
         Diagnostics diagnostics;
         policy = policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
@@ -196,6 +198,7 @@ int run_explain(const Arguments& args) {
             return exit_input;
         }
         source = std::make_unique<climb::PolicySource>(policy);
+        expectations = std::make_unique<diff::Expectations>(policy);
     } else if (values.count("zone") > 0) {
         Diagnostics diagnostics;
         zones = zone::load_zones(values["zone"].as<std::vector<std::string>>(), {}, diagnostics);
@@ -248,6 +251,11 @@ int run_explain(const Arguments& args) {
         e.dnssec_warning = expiry_warning(dnssec, e.climb.dnssec);
         if (!e.dnssec_warning.empty()) {
             warn(e.climb.name + ": " + e.dnssec_warning);
+        }
+        if (expectations) {
+            diff::NameResult verdict = diff::compare(*expectations, e.climb, false);
+            e.policy_status = verdict.status;
+            e.expected_from = verdict.expected_from;
         }
         status = worse(status, exit_for(e.decision.verdict));
         explanations.push_back(std::move(e));

@@ -81,39 +81,6 @@ Shard parse_shard(const std::string& text) {
     return shard;
 }
 
-std::vector<std::string> read_names(const std::string& path) {
-    std::string content = read_file(path); // InputError when unreadable
-    std::vector<std::string> names;
-    names.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
-    std::size_t line_number = 0;
-    std::string_view rest = content;
-    while (!rest.empty()) {
-        std::size_t newline = rest.find('\n');
-        std::string_view line = rest.substr(0, newline);
-        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-        ++line_number;
-        if (auto hash = line.find('#'); hash != std::string_view::npos) {
-            line = line.substr(0, hash);
-        }
-        line = text::trim(text::trim(line));
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-            line = text::trim(line);
-        }
-        if (line.empty()) {
-            continue;
-        }
-        std::string problem = dns_name::check_name(line, dns_name::Profile::lookup);
-        if (!problem.empty()) {
-            throw InputError{path + ":" + std::to_string(line_number) + ": '" +
-                             text::escape_for_terminal(line) +
-                             "' is not a domain name: " + problem};
-        }
-        names.push_back(dns_name::normalize(line));
-    }
-    return names;
-}
-
 // Hands a large object to the operating system at exit instead of freeing it piece by
 // piece: freeing 100,000 results one by one took about a sixth of a verify run. Reachable
 // from a static pointer, so leak checkers do not report it.
@@ -480,6 +447,14 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
                 set_key(answer->records) == wanted) {
                 probe.result->found_at = owner;
                 probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
+                // --authoritative: the servers that gave the same set got it from there too.
+                for (auto& view : probe.result->servers) {
+                    if (view.result.outcome == climb::Outcome::found &&
+                        view.result.found_at == probe.result->relevant_name &&
+                        set_key(view.result.records) == wanted) {
+                        view.result.found_at = owner;
+                    }
+                }
                 break;
             }
         }
@@ -656,6 +631,9 @@ int run_verify(const Arguments& args) {
                                        static_cast<std::uint16_t>(port), dnssec);
         for (auto& r : results) {
             r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+        }
+        if (fix) {
+            find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
     } else {

@@ -8,6 +8,7 @@
 #include "caapol/diff/diff.hpp"
 #include "caapol/lint/lint.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace caapol::lint {
@@ -38,7 +39,28 @@ public:
                 }
             }
         }
+        for (const auto& name : options_.names) {
+            if (checked_.count(name) > 0) {
+                continue;
+            }
+            if (zones_.zone_for(name) == nullptr) {
+                diff::NameResult outside;
+                outside.name = name;
+                outside.status = diff::Status::error;
+                outside.error = dns_name::absolute(name) + " is outside every loaded zone";
+                checked_.insert(name);
+                verdicts_.push_back(std::move(outside));
+                continue;
+            }
+            check(name);
+        }
+        std::sort(verdicts_.begin(), verdicts_.end(),
+                  [](const diff::NameResult& a, const diff::NameResult& b) {
+                      return dns_name::canonical_compare(a.name, b.name) < 0;
+                  });
     }
+
+    std::vector<diff::NameResult> take_verdicts() { return std::move(verdicts_); }
 
 private:
     void unchecked(const Location& location, std::string message) {
@@ -84,6 +106,13 @@ private:
                 // the zone, it may come from there: nothing to say. Otherwise the names between
                 // hold none of it: judge the climb as one that found no set.
                 if (!dns_name::is_at_or_below(expected->name, z->origin)) {
+                    diff::NameResult undecided;
+                    undecided.name = name;
+                    undecided.status = diff::Status::error;
+                    undecided.expected_from = expected->name;
+                    undecided.error = "no CAA set up to " + dns_name::absolute(z->origin) +
+                                      ", and the zones above it are not loaded";
+                    verdicts_.push_back(std::move(undecided));
                     return;
                 }
                 climb.outcome = climb::Outcome::none;
@@ -92,6 +121,7 @@ private:
             }
         }
         diff::NameResult verdict = diff::compare(expectations_, std::move(climb), true);
+        Record record(verdicts_, verdict);
         switch (verdict.status) {
         case diff::Status::unchecked:
             return; // no policy domain covers it: no expectation (policy format v1)
@@ -163,6 +193,27 @@ private:
         }
     }
 
+    // Keeps a copy of the verdict (without its bulky parts) when the check returns.
+    struct Record {
+        std::vector<diff::NameResult>& into;
+        const diff::NameResult& verdict;
+        Record(std::vector<diff::NameResult>& into, const diff::NameResult& verdict)
+            : into(into), verdict(verdict) {}
+        Record(const Record&) = delete;
+        Record& operator=(const Record&) = delete;
+        ~Record() {
+            diff::NameResult kept;
+            kept.name = verdict.name;
+            kept.status = verdict.status;
+            kept.expected_from = verdict.expected_from;
+            kept.relevant_name = verdict.relevant_name;
+            kept.found_at = verdict.found_at;
+            kept.difference = verdict.difference;
+            kept.error = verdict.error;
+            into.push_back(std::move(kept));
+        }
+    };
+
     const zone::ZoneSet& zones_;
     const policy::Policy& policy_;
     diff::Expectations expectations_;
@@ -170,13 +221,16 @@ private:
     Diagnostics& diagnostics_;
     climb::ZoneSource source_;
     std::unordered_set<std::string> checked_;
+    std::vector<diff::NameResult> verdicts_;
 };
 
 } // namespace
 
-void check_policy(const zone::ZoneSet& zones, const policy::Policy& policy,
-                  const DriftOptions& options, Diagnostics& diagnostics) {
-    DriftChecker(zones, policy, options, diagnostics).run();
+std::vector<diff::NameResult> check_policy(const zone::ZoneSet& zones, const policy::Policy& policy,
+                                           const DriftOptions& options, Diagnostics& diagnostics) {
+    DriftChecker checker(zones, policy, options, diagnostics);
+    checker.run();
+    return checker.take_verdicts();
 }
 
 } // namespace caapol::lint

@@ -126,6 +126,13 @@ void text_one(std::string& out, const Explanation& e) {
     if (!e.dnssec_warning.empty()) {
         out += "  warning: " + escape_for_terminal(e.dnssec_warning) + "\n";
     }
+    if (e.policy_status == diff::Status::unchecked) {
+        out += "  policy: unchecked: no policy domain covers " +
+               escape_for_terminal(display_name(result.name)) + " (no expectation)\n";
+    } else if (e.policy_status) {
+        out += "  policy: " + std::string(diff::status_name(*e.policy_status)) +
+               " (policy domain " + escape_for_terminal(e.expected_from) + ")\n";
+    }
     switch (result.outcome) {
     case climb::Outcome::failure:
         out += "  lookup failed: " + escape_for_terminal(result.reason) + "\n";
@@ -270,6 +277,11 @@ std::string json_one(const Explanation& e) {
     out += ",\"rule\":" + json_string(decision.rule);
     out += ",\"reason\":" + json_string(decision.reason);
     out += ",\"conditional\":" + std::string(decision.conditional ? "true" : "false");
+    if (e.policy_status) {
+        out += ",\"policy\":{\"status\":" + json_string(diff::status_name(*e.policy_status)) +
+               ",\"expected_from\":" +
+               (e.expected_from.empty() ? std::string("null") : json_string(e.expected_from)) + "}";
+    }
     out += ",\"outcome\":" + json_string(climb::outcome_name(result.outcome));
     out += ",\"relevant_name\":" + (result.outcome == climb::Outcome::found
                                         ? json_string(result.relevant_name)
