@@ -80,6 +80,11 @@ DnssecSettings dnssec_settings(const std::string& command, const po::variables_m
         throw UsageError{command, "--dnssec-expiry-warn must be at most 3650 days"};
     }
     settings.expiry_warn_seconds = static_cast<std::int64_t>(days) * 86400;
+    settings.options.now = validation_time(command, values);
+    return settings;
+}
+
+std::int64_t validation_time(const std::string& command, const po::variables_map& values) {
     std::int64_t now = 0;
     if (values.count("now") > 0) {
         const std::string text = values["now"].as<std::string>();
@@ -90,8 +95,7 @@ DnssecSettings dnssec_settings(const std::string& command, const po::variables_m
     } else if (const char* fixed = std::getenv("SOURCE_DATE_EPOCH"); fixed && *fixed) {
         now = std::atoll(fixed);
     }
-    settings.options.now = now > 0 ? now : static_cast<std::int64_t>(std::time(nullptr));
-    return settings;
+    return now > 0 ? now : static_cast<std::int64_t>(std::time(nullptr));
 }
 
 std::string expiry_warning(const DnssecSettings& settings, const dnssec::Status& status) {

@@ -22,6 +22,10 @@ struct DnssecSettings {
 // else the system's.
 DnssecSettings dnssec_settings(const std::string& command, const po::variables_map& values);
 
+// The validation clock: --now (when the command has it), else SOURCE_DATE_EPOCH, else the
+// system's. UsageError for a bad --now.
+std::int64_t validation_time(const std::string& command, const po::variables_map& values);
+
 // "RRSIG over CAA RRset of x (key tag 1) expires 2026-12-04, in 2 days" when a secure state
 // rests on a signature expiring within the warning period, else "".
 std::string expiry_warning(const DnssecSettings& settings, const dnssec::Status& status);
