@@ -23,8 +23,8 @@ bool looks_signed(const std::string& text);
 // (dnssec-unsigned), whose signatures do not verify (dnssec-signature-invalid: edited after
 // signing), expired (dnssec-signature-expired), not yet valid (dnssec-signature-not-yet-valid)
 // or expiring within the warning period (dnssec-signature-expiring, a warning); a signed file
-// without a DNSKEY RRset at its apex is dnssec-no-dnskey. Syntax errors are left to the zone
-// reader. Throws InputError when the file cannot be read.
+// without a DNSKEY RRset at its apex is dnssec-no-dnskey (a warning: nothing can be checked).
+// Syntax errors are left to the zone reader. Throws InputError when the file cannot be read.
 void check_signed_zone(const std::string& path, const ZoneCheckOptions& options,
                        Diagnostics& diagnostics);
 
