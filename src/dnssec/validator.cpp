@@ -387,6 +387,36 @@ Denial deny(const std::string& name, std::uint16_t type, bool nxdomain, const Se
     return d;
 }
 
+// A wildcard expansion (RFC 4035 §5.3.4, RFC 5155 §8.8): the (verified) NSEC/NSEC3 records
+// must show that `name` itself does not exist: an NSEC covering it, or an NSEC3 covering the
+// next closer name (the ancestor one label below the closest encloser, which has
+// `encloser_labels` labels).
+bool proves_expansion(const std::string& name, std::size_t encloser_labels, const Sets& sets,
+                      const std::string& zone, std::string* why) {
+    std::string next_closer = name;
+    while (dns_name::label_count(next_closer) > encloser_labels + 1) {
+        next_closer = dns_name::parent(next_closer);
+    }
+    std::vector<const ldns_rr*> nsec3s;
+    for (const auto& s : sets) {
+        for (std::size_t i = 0; i < ldns_rr_list_rr_count(s->rrs.get()); ++i) {
+            const ldns_rr* rr = ldns_rr_list_rr(s->rrs.get(), i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC && name_of(ldns_rr_owner(rr)) != name &&
+                covers(rr, name)) {
+                return true;
+            }
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3) {
+                nsec3s.push_back(rr);
+            }
+        }
+    }
+    if (!nsec3s.empty() && Nsec3Proof{nsec3s, zone}.cover(next_closer) != nullptr) {
+        return true;
+    }
+    *why = nsec3s.empty() ? "no NSEC covers it" : "NSEC3 proof does not cover " + next_closer;
+    return false;
+}
+
 struct Chain {
     enum class Kind { pending, secure, insecure, indeterminate, bogus, error };
     Kind kind = Kind::pending;
@@ -922,7 +952,7 @@ struct Validator::Impl {
         unsigned labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
         std::size_t owner_labels = dns_name::label_count(set->owner);
         bool expanded = labels < owner_labels && set->owner.rfind("*.", 0) != 0;
-        resolve(signer, [this, join, set, what, signer, server, expanded,
+        resolve(signer, [this, join, set, what, signer, server, expanded, labels,
                          authority](const Chain& c) {
             Status s = status_of(c);
             if (c.kind == Chain::Kind::secure) {
@@ -947,9 +977,7 @@ struct Validator::Impl {
                     std::string why;
                     bool ok = verify_denial_sets(authority, c, &why);
                     if (ok) {
-                        Denial d = deny(set->owner, set->type, true, authority, c.apex);
-                        ok = d.proof == Proof::nxdomain || d.proof == Proof::optout;
-                        why = d.why;
+                        ok = proves_expansion(set->owner, labels, authority, c.apex, &why);
                     }
                     if (!ok) {
                         s.state = State::bogus;

@@ -7,7 +7,8 @@ build(directory) writes a zone tree under the test apex `example` and returns a 
 
 The tree (every child delegated from `example`, all served by one NSD):
   example             NSEC, ECDSAP256SHA256: CAA at the apex, www (NODATA), nx (NXDOMAIN),
-                      alias CNAME changed.example (a CNAME into a bogus zone)
+                      alias CNAME changed.example (a CNAME into a bogus zone),
+                      *.wild CAA (wildcard answers), dname DNAME n3.example
   n3.example          NSEC3, RSASHA256, secure delegation: CAA, www, nx
   optout.example      NSEC3 opt-out, ED25519: CAA, ins.optout.example delegated without DS
   ins.optout.example  unsigned (insecure through the opt-out span)
@@ -138,7 +139,8 @@ def build(directory):
         elif full in keys:
             delegations += ds_line(keys[full]) + "\n"
     body = ('ns A 127.0.0.1\n@ CAA 0 issue "ca.example"\nwww A 127.0.0.1\n'
-            "alias CNAME changed.example.\n" + delegations)
+            "alias CNAME changed.example.\n*.wild CAA 0 issue \"ca.example\"\n"
+            "dname DNAME n3.example.\n" + delegations)
     child("example", "ECDSAP256SHA256", body)
     anchor = write(os.path.join(directory, "anchor.ds"), ds_line(keys["example"]) + "\n")
     for leftover in glob.glob(os.path.join(directory, "*.signed")):

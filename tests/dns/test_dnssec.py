@@ -45,6 +45,8 @@ CASES = {
     "missing.example": (["bogus"], "dnssec-bogus", 3),
     "expiring.example": (["secure"], "issuer-authorised", 0),
     "alias.example": (["bogus"], "dnssec-bogus", 3),
+    "host.wild.example": (["secure"], "issuer-authorised", 0),
+    "www.dname.example": (["secure", "secure", "secure"], "issuer-authorised", 0),
 }
 # Words the reason must hold.
 REASONS = {
