@@ -1,5 +1,7 @@
 #include "caapol/cli/cli.hpp"
 
+#include "caapol/core/atomic_file.hpp"
+
 #include <iostream>
 
 namespace caapol::cli {
@@ -41,6 +43,30 @@ bool parse_arguments(const std::string& command, const std::string& usage,
         throw UsageError{command, e.what()};
     }
     return true;
+}
+
+Output::Output(const std::string& target) {
+    if (target != "-") {
+        file_ = std::make_unique<AtomicFile>(target);
+    }
+}
+
+Output::~Output() = default;
+
+void Output::write(std::string_view text) {
+    if (file_) {
+        file_->write(text);
+    } else {
+        std::cout << text;
+    }
+}
+
+void Output::finish() {
+    if (file_) {
+        file_->commit();
+    } else {
+        std::cout.flush();
+    }
 }
 
 void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out) {

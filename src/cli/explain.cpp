@@ -25,12 +25,13 @@ namespace {
 const char* const explain_usage =
     "usage: caapol explain [--ca IDENTIFIER [--account-uri URI] [--method METHOD]]\n"
     "                      [--resolver ADDR[@PORT]]... | [--zone FILE]... | [--policy FILE]...\n"
-    "                      [--format text|json] NAME...\n\n"
+    "                      [--format text|json] [-o FILE] NAME...\n\n"
     "Shows how a CA finds the relevant CAA record set of each NAME (RFC 8659 section 3),\n"
     "which issuers it authorises for non-wildcard and wildcard certificates, and, with --ca,\n"
     "whether that CA may issue and which rule decided. NAME may be a wildcard (*.example.com).\n"
     "The data comes from live DNS (default; --resolver), zone files (--zone) or policy files\n"
-    "(--policy): exactly one kind.\n"
+    "(--policy): exactly one kind. -o FILE writes the explanation to FILE atomically, whatever\n"
+    "the exit status.\n"
     "Exit status: 0 the CA may issue (without --ca: every lookup succeeded), 1 it may not,\n"
     "3 a lookup failed (a CA must not issue), 2 usage or input error; with several NAMEs the\n"
     "worst wins (3 over 1 over 0).";
@@ -125,6 +126,9 @@ int run_explain(const Arguments& args) {
          "answer from policy files: what DNS holds when it matches the policy (repeatable)") //
         ("format", po::value<std::string>()->default_value("text")->value_name("text|json"),
          "output format") //
+        ("output,o", po::value<std::string>()->value_name("FILE"),
+         "write to FILE atomically instead of standard output, whatever the exit status; "
+         "through a symbolic link, its target is replaced") //
         ("name", po::value<std::vector<std::string>>()->value_name("NAME"),
          "a name to explain (NAMEs may also follow the options)");
     po::positional_options_description positional;
@@ -180,6 +184,8 @@ int run_explain(const Arguments& args) {
                                             "' is not a name caapol can explain: " + problem};
         }
     }
+
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
 
     // The source of DNS data.
     policy::Policy policy;
@@ -239,8 +245,9 @@ int run_explain(const Arguments& args) {
         status = worse(status, exit_for(e.decision.verdict));
         explanations.push_back(std::move(e));
     }
-    std::cout << (format == "json" ? output::render_explain_json(explanations)
-                                   : output::render_explain_text(explanations));
+    out.write(format == "json" ? output::render_explain_json(explanations)
+                               : output::render_explain_text(explanations));
+    out.finish();
     return status;
 }
 

@@ -35,7 +35,7 @@ const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
-    "                     [--shard K/N] POLICY...\n\n"
+    "                     [--shard K/N] [-o FILE] POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
     "the set the policy expects (its closest policy domain; no CAA set for a name the policy\n"
@@ -44,8 +44,10 @@ const char* const verify_usage =
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
     "drifted names on standard output (the report then goes to standard error); a name whose\n"
     "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
+    "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
+    "status (a monitoring job sees the drift), and leaves no temporary file when killed.\n"
     "Exit status: 0 every name matches, 1 drift, 3 a lookup failed (wins over 1), 2 usage or\n"
-    "input error.";
+    "input error (an output that cannot be written included).";
 
 struct Shard {
     std::size_t index = 0; // 0-based
@@ -477,6 +479,9 @@ int run_verify(const Arguments& args) {
         ("threads", po::value<unsigned>()->value_name("N")->default_value(1),
          "split the sorted names over N threads (1-64), each with its own sockets and cache: an "
          "ancestor shared by two slices is asked once in each") //
+        ("output,o", po::value<std::string>()->value_name("FILE"),
+         "write the report (with --fix: the script) to FILE atomically instead of standard "
+         "output, whatever the exit status; through a symbolic link, its target is replaced") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
         ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
@@ -569,6 +574,10 @@ int run_verify(const Arguments& args) {
                   << "); run 'caapol check'\n";
         return exit_input;
     }
+
+    // Opened before the lookups: an unwritable FILE fails now, not after the run, and a
+    // signal during the run removes the temporary file.
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
 
     std::vector<std::string> names;
     for (const auto& domain : policy.domains) {
@@ -664,46 +673,49 @@ int run_verify(const Arguments& args) {
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
     output::ResultsSummary summary = output::summarize_results(results);
+    std::ostringstream rendered;
     if (fix) {
         std::cerr << output::render_results_text(results);
         diff::Fixes fixes = diff::fixes(policy, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
         output::GenerateOptions generate_options;
         generate_options.header = false;
-        std::cout << "; caapol verify --fix nsupdate: " << domains.size()
-                  << (domains.size() == 1 ? " name" : " names") << " to change";
+        rendered << "; caapol verify --fix nsupdate: " << domains.size()
+                 << (domains.size() == 1 ? " name" : " names") << " to change";
         if (!fixes.unfixable.empty()) {
-            std::cout << ", " << fixes.unfixable.size()
-                      << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
-                      << " not fixable here";
+            rendered << ", " << fixes.unfixable.size()
+                     << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
+                     << " not fixable here";
         }
-        std::cout << "; review, then run with nsupdate -k KEYFILE\n";
+        rendered << "; review, then run with nsupdate -k KEYFILE\n";
         // A name whose set comes through an alias gets no update lines (a server ignores CAA
         // records added at an alias: the script would look like a fix and fix nothing).
         for (const auto& unfixable : fixes.unfixable) {
             std::string line = text::escape_for_terminal(diff::describe(unfixable));
-            std::cout << "; " << line << "\n";
+            rendered << "; " << line << "\n";
             std::cerr << "caapol verify: warning: " << line << "\n";
         }
         if (!domains.empty()) {
             try {
-                std::cout << output::render(output::Format::nsupdate, domains, generate_options);
+                rendered << output::render(output::Format::nsupdate, domains, generate_options);
             } catch (const output::GenerateError& e) {
                 std::cerr << "caapol verify: error: " << e.message << "\n";
                 return exit_input;
             }
         }
     } else if (format == "json") {
-        std::cout << output::render_results_json(results);
+        rendered << output::render_results_json(results);
     } else if (format == "prometheus") {
         std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
         if (const char* fixed = std::getenv("SOURCE_DATE_EPOCH")) {
             now = std::atoll(fixed);
         }
-        std::cout << output::render_results_prometheus(results, now);
+        rendered << output::render_results_prometheus(results, now);
     } else {
-        std::cout << output::render_results_text(results);
+        rendered << output::render_results_text(results);
     }
+    out.write(rendered.str());
+    out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
         std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent
