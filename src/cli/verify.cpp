@@ -1,6 +1,7 @@
 // caapol verify: compare live DNS with the policy, through resolvers or at every
 // authoritative server.
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/progress.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
@@ -45,6 +46,8 @@ const char* const verify_usage =
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
     "drifted names on standard output (the report then goes to standard error); a name whose\n"
     "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
+    "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
+    "--quiet or --authoritative.\n"
     "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
     "status (a monitoring job sees the drift), and leaves no temporary file when killed.\n"
     "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
@@ -481,6 +484,9 @@ int run_verify(const Arguments& args) {
         ("output,o", po::value<std::string>()->value_name("FILE"),
          "write the report (with --fix: the script) to FILE atomically instead of standard "
          "output, whatever the exit status; through a symbolic link, its target is replaced") //
+        ("quiet,q", po::bool_switch(),
+         "no progress line on standard error (there is none "
+         "unless standard error is a terminal)") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
         ("strict", po::bool_switch(),
@@ -606,6 +612,8 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    // On a terminal: names done / total, names/s, errors so far, erased at the end.
+    Progress progress("verify", names.size(), !values["quiet"].as<bool>() && !authoritative);
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
@@ -653,6 +661,7 @@ int run_verify(const Arguments& args) {
                 [&](std::size_t index, climb::Result&& climb) {
                     results[index] = keep_what_is_shown(
                         diff::compare(expectations, std::move(climb), false), format, fix);
+                    progress.done(results[index].status == diff::Status::error);
                 });
             sent[part] = lookups.queries_sent();
             keep_until_exit(std::move(owned_lookups));
@@ -680,6 +689,7 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    progress.finish();
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
     output::ResultsSummary summary = output::summarize_results(results);
