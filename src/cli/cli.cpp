@@ -66,6 +66,30 @@ bool parse_arguments(const std::string& command, const std::string& usage,
     return true;
 }
 
+Output::Output(const std::string& target) {
+    if (target != "-") {
+        file_ = std::make_unique<AtomicFile>(target);
+    }
+}
+
+Output::~Output() = default;
+
+void Output::write(std::string_view text) {
+    if (file_) {
+        file_->write(text);
+    } else {
+        std::cout << text;
+    }
+}
+
+void Output::finish() {
+    if (file_) {
+        file_->commit();
+    } else {
+        std::cout.flush();
+    }
+}
+
 void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out, Severity least) {
     for (const auto& d : diagnostics.all()) {
         if (static_cast<int>(d.severity) < static_cast<int>(least)) {

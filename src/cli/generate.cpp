@@ -2,7 +2,6 @@
 #include "caapol/output/generate.hpp"
 
 #include "caapol/cli/cli.hpp"
-#include "caapol/core/atomic_file.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
 
@@ -56,7 +55,8 @@ int run_generate(const Arguments& args) {
          "zone origin: every domain must lie at or below it; zone, rfc3597, octodns and "
          "dnscontrol write names relative to it (@ for the origin itself)") //
         ("output,o", po::value<std::string>(),
-         "write to FILE atomically instead of standard output (- for standard output)") //
+         "write to FILE atomically instead of standard output (- for standard output); "
+         "through a symbolic link, the link's target is replaced") //
         ("policy", po::value<std::vector<std::string>>(),
          "policy file (same as the POLICY... arguments)");
     po::positional_options_description positional;
@@ -98,16 +98,11 @@ int run_generate(const Arguments& args) {
         return exit_input;
     }
 
-    std::string target = values.count("output") > 0 ? values["output"].as<std::string>() : "-";
-    if (target == "-") {
-        std::cout << text << std::flush;
-        if (!std::cout) {
-            std::cerr << "caapol generate: error: cannot write to standard output\n";
-            return exit_input;
-        }
-    } else {
-        write_file_atomically(target, text); // InputError: exit 2, old file untouched
-    }
+    // Standard output is checked at exit (main); a file is written atomically (InputError:
+    // exit 2, the old file untouched).
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
+    out.write(text);
+    out.finish();
     return exit_ok;
 }
 

@@ -1,6 +1,8 @@
 // caapol verify: compare live DNS with the policy, through resolvers or at every
 // authoritative server.
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/dnssec_options.hpp"
+#include "caapol/cli/progress.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
@@ -35,7 +37,9 @@ const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
-    "                     [--shard K/N] [--strict] POLICY...\n\n"
+    "                     [--shard K/N] [--strict] [--quiet] [-o FILE]\n"
+    "                     [--dnssec validate|require|off] [--trust-anchor FILE]...\n"
+    "                     [--dnssec-expiry-warn DAYS] [--now TIME] POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
     "the set the policy expects (its closest policy domain). A name that no policy domain\n"
@@ -45,8 +49,18 @@ const char* const verify_usage =
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
     "drifted names on standard output (the report then goes to standard error); a name whose\n"
     "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
+    "DNSSEC (CA/B BR 3.2.2.8.1): every answer a climb uses is validated from the trust anchors\n"
+    "(DS and DNSKEY fetched through the same servers); each step is secure, insecure (proven\n"
+    "unsigned), indeterminate (no anchor covers it) or bogus; bogus, or a failed DS/DNSKEY\n"
+    "lookup, makes the name an error, as it makes a CA refuse. A signature expiring within\n"
+    "--dnssec-expiry-warn days is a warning.\n"
+    "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
+    "--quiet or --authoritative.\n"
+    "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
+    "status (a monitoring job sees the drift), and leaves no temporary file when killed.\n"
     "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
-    "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error.";
+    "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error (an output\n"
+    "that cannot be written included).";
 
 struct Shard {
     std::size_t index = 0; // 0-based
@@ -95,7 +109,10 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
     diff::NameResult shown;
     shown.name = std::move(result.name);
     shown.status = result.status;
+    shown.dnssec = std::move(result.dnssec);
     if (format == "text") {
+        shown.step_dnssec = std::move(result.step_dnssec);
+        shown.dnssec_warning = std::move(result.dnssec_warning);
         shown.expected_from = std::move(result.expected_from);
         shown.relevant_name = std::move(result.relevant_name);
         shown.found_at = std::move(result.found_at);
@@ -170,11 +187,10 @@ std::vector<std::string> sorted_unique(std::vector<std::string> names) {
 }
 
 // --authoritative: zones, their servers and serials, then one climb per (name, server).
-std::vector<diff::NameResult> verify_authoritative(const diff::Expectations& expectations,
-                                                   const std::vector<std::string>& names,
-                                                   climb::LiveLookups& lookups,
-                                                   const climb::Route& resolvers,
-                                                   std::uint16_t port) {
+std::vector<diff::NameResult>
+verify_authoritative(const diff::Expectations& expectations, const std::vector<std::string>& names,
+                     climb::LiveLookups& lookups, const climb::Route& resolvers, std::uint16_t port,
+                     const DnssecSettings& dnssec) {
     // 1. The zone of each name: the closest enclosing name with an SOA of its own.
     std::map<std::string, std::string> apex_error; // candidate -> "" (apex), "-" (not), error
     std::map<std::string, std::string> candidate_of;
@@ -349,6 +365,10 @@ std::vector<diff::NameResult> verify_authoritative(const diff::Expectations& exp
             owners.emplace_back(i, std::move(view));
         }
     }
+    if (dnssec.enabled()) {
+        // Each server's answers validated on their own; the chain through the resolvers.
+        lookups.enable_dnssec(dnssec.options, resolvers);
+    }
     std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
     std::vector<std::vector<diff::ServerView>> views(names.size());
     for (std::size_t k = 0; k < climbs.size(); ++k) {
@@ -435,6 +455,14 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
                 set_key(answer->records) == wanted) {
                 probe.result->found_at = owner;
                 probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
+                // --authoritative: the servers that gave the same set got it from there too.
+                for (auto& view : probe.result->servers) {
+                    if (view.result.outcome == climb::Outcome::found &&
+                        view.result.found_at == probe.result->relevant_name &&
+                        set_key(view.result.records) == wanted) {
+                        view.result.found_at = owner;
+                    }
+                }
                 break;
             }
         }
@@ -469,17 +497,32 @@ int run_verify(const Arguments& args) {
         ("threads", po::value<unsigned>()->value_name("N")->default_value(1),
          "split the sorted names over N threads (1-64), each with its own sockets and cache: an "
          "ancestor shared by two slices is asked once in each") //
+        ("output,o", po::value<std::string>()->value_name("FILE"),
+         "write the report (with --fix: the script) to FILE atomically instead of standard "
+         "output, whatever the exit status; through a symbolic link, its target is replaced") //
+        ("quiet,q", po::bool_switch(),
+         "no progress line on standard error (there is none "
+         "unless standard error is a terminal)") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
         ("strict", po::bool_switch(),
          "names that no policy domain covers (unchecked) make the exit status 1") //
         ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
          "policy file (same as the POLICY... arguments)");
+    add_dnssec_options(options);
     po::positional_options_description positional;
     positional.add("policy", -1);
     po::variables_map values;
     if (!parse_arguments("verify", verify_usage, options, positional, args, values)) {
         return exit_ok;
+    }
+    const DnssecSettings dnssec = dnssec_settings("verify", values);
+    if (dnssec.enabled()) {
+        try {
+            dnssec::Validator probe(dnssec.options, {}); // the anchors load, or exit 2
+        } catch (const std::runtime_error& e) {
+            throw InputError{std::string("--trust-anchor: ") + e.what()};
+        }
     }
     if (values.count("policy") == 0) {
         throw UsageError{"verify", "a POLICY file is needed"};
@@ -566,6 +609,10 @@ int run_verify(const Arguments& args) {
         return exit_input;
     }
 
+    // Opened before the lookups: an unwritable FILE fails now, not after the run, and a
+    // signal during the run removes the temporary file.
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
+
     std::vector<std::string> names;
     for (const auto& domain : policy.domains) {
         names.push_back(domain.name);
@@ -592,6 +639,8 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    // On a terminal: names done / total, names/s, errors so far, erased at the end.
+    Progress progress("verify", names.size(), !values["quiet"].as<bool>() && !authoritative);
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
@@ -601,7 +650,13 @@ int run_verify(const Arguments& args) {
     if (authoritative) {
         climb::LiveLookups lookups(engine);
         results = verify_authoritative(expectations, names, lookups, resolver_route,
-                                       static_cast<std::uint16_t>(port));
+                                       static_cast<std::uint16_t>(port), dnssec);
+        for (auto& r : results) {
+            r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+        }
+        if (fix) {
+            find_wildcard_owners(results, lookups, resolver_route);
+        }
         queries_sent = lookups.queries_sent();
     } else {
         // With --threads, large runs are split: each thread climbs a contiguous slice of the
@@ -622,6 +677,9 @@ int run_verify(const Arguments& args) {
             auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
             climb::LiveLookups& lookups = *owned_lookups;
             lookups.expect_names(end - at + 16);
+            if (dnssec.enabled()) {
+                lookups.enable_dnssec(dnssec.options, resolver_route);
+            }
             climb::climb_stream(
                 lookups,
                 [&](climb::ClimbRequest& request, std::size_t& id) {
@@ -634,8 +692,12 @@ int run_verify(const Arguments& args) {
                     return true;
                 },
                 [&](std::size_t index, climb::Result&& climb) {
-                    results[index] = keep_what_is_shown(
-                        diff::compare(expectations, std::move(climb), false), format, fix);
+                    diff::NameResult r = diff::compare(expectations, std::move(climb), false);
+                    if (dnssec.enabled()) {
+                        r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+                    }
+                    results[index] = keep_what_is_shown(std::move(r), format, fix);
+                    progress.done(results[index].status == diff::Status::error);
                 });
             sent[part] = lookups.queries_sent();
             keep_until_exit(std::move(owned_lookups));
@@ -663,49 +725,50 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    progress.finish();
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
     output::ResultsSummary summary = output::summarize_results(results);
+    std::ostringstream rendered;
     if (fix) {
         std::cerr << output::render_results_text(results);
         diff::Fixes fixes = diff::fixes(expectations, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
         output::GenerateOptions generate_options;
         generate_options.header = false;
-        std::cout << "; caapol verify --fix nsupdate: " << domains.size()
-                  << (domains.size() == 1 ? " name" : " names") << " to change";
+        rendered << "; caapol verify --fix nsupdate: " << domains.size()
+                 << (domains.size() == 1 ? " name" : " names") << " to change";
         if (!fixes.unfixable.empty()) {
-            std::cout << ", " << fixes.unfixable.size()
-                      << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
-                      << " not fixable here";
+            rendered << ", " << fixes.unfixable.size()
+                     << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
+                     << " not fixable here";
         }
-        std::cout << "; review, then run with nsupdate -k KEYFILE\n";
+        rendered << "; review, then run with nsupdate -k KEYFILE\n";
         // A name whose set comes through an alias gets no update lines (a server ignores CAA
         // records added at an alias: the script would look like a fix and fix nothing).
         for (const auto& unfixable : fixes.unfixable) {
             std::string line = text::escape_for_terminal(diff::describe(unfixable));
-            std::cout << "; " << line << "\n";
+            rendered << "; " << line << "\n";
             std::cerr << "caapol verify: warning: " << line << "\n";
         }
         if (!domains.empty()) {
             try {
-                std::cout << output::render(output::Format::nsupdate, domains, generate_options);
+                rendered << output::render(output::Format::nsupdate, domains, generate_options);
             } catch (const output::GenerateError& e) {
                 std::cerr << "caapol verify: error: " << e.message << "\n";
                 return exit_input;
             }
         }
     } else if (format == "json") {
-        std::cout << output::render_results_json(results);
+        rendered << output::render_results_json(results);
     } else if (format == "prometheus") {
-        std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-        if (const char* fixed = std::getenv("SOURCE_DATE_EPOCH")) {
-            now = std::atoll(fixed);
-        }
-        std::cout << output::render_results_prometheus(results, now);
+        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
+        rendered << output::render_results_prometheus(results, dnssec.options.now);
     } else {
-        std::cout << output::render_results_text(results);
+        rendered << output::render_results_text(results);
     }
+    out.write(rendered.str());
+    out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
         std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent

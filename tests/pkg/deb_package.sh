@@ -43,9 +43,10 @@ for path in /usr/bin/caapol /usr/share/man/man1/caapol.1.gz \
     /usr/share/doc/caapol/copyright; do
     grep -qxF "$path" <<<"$contents" && echo "ok   $path" || fail "$path is not in the package"
 done
-# Every unit of contrib/systemd/, where systemd reads packaged units.
+# Every unit of contrib/systemd/, where systemd reads packaged units; nothing else there.
+grep -q '^/lib/systemd/system/.*\.py$' <<<"$contents" && fail "a script of contrib/systemd/ is installed as a unit"
 if [ -d "$root/contrib/systemd" ]; then
-    for unit in "$root"/contrib/systemd/*; do
+    for unit in "$root"/contrib/systemd/*.service "$root"/contrib/systemd/*.timer; do
         path=/lib/systemd/system/$(basename "$unit")
         grep -qxF "$path" <<<"$contents" && echo "ok   $path" || fail "$path is not in the package"
     done

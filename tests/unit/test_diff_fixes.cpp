@@ -303,4 +303,99 @@ inherit = true
                           {}};
         CHECK(diff::describe(u).find("x\ny.example") != std::string::npos);
     }
+
+    TEST_CASE("a set synthesized from a wildcard is repaired at the wildcard owner") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org");
+        s.records("x.dev.example.com", "digicert.com");
+        s.answers["x.dev.example.com"].owner = "*.dev.example.com";
+        auto x = s.check(p, "x.dev.example.com");
+        CHECK(x.status == diff::Status::drift);
+        CHECK(x.found_at == "*.dev.example.com");
+        auto f = diff::fixes(diff::Expectations(p), {s.check(p, "example.com"), x});
+        REQUIRE(f.domains.size() == 1);
+        CHECK(f.domains[0].name == "*.dev.example.com");
+        CHECK(f.domains[0].inherit);
+    }
+
+    TEST_CASE("a wildcard whose set is right for another checked name is not deleted") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+[domain."ok.dev.example.com"]
+issue = ["digicert.com"]
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org");
+        for (const char* name : {"x.dev.example.com", "ok.dev.example.com"}) {
+            s.records(name, "digicert.com");
+            s.answers[name].owner = "*.dev.example.com";
+        }
+        auto ok = s.check(p, "ok.dev.example.com");
+        CHECK(ok.status == diff::Status::ok);
+        auto x = s.check(p, "x.dev.example.com");
+        auto f = diff::fixes(diff::Expectations(p), {ok, x});
+        CHECK(f.domains.empty());
+        REQUIRE(f.unfixable.size() == 1);
+        CHECK(f.unfixable[0].why == diff::Unfixable::Why::wildcard_shared);
+        CHECK(diff::describe(f.unfixable[0]).find("ok.dev.example.com") != std::string::npos);
+    }
+
+    TEST_CASE("an inherit domain's own set with nothing above it is never deleted") {
+        auto p = load(R"(version = 1
+[domain."blog.example.com"]
+inherit = true
+)");
+        Scripted s;
+        s.records("blog.example.com", "digicert.com");
+        auto blog = s.check(p, "blog.example.com");
+        CHECK(blog.status == diff::Status::drift);
+        CHECK(blog.own_rrset_of_inherit);
+        auto f = diff::fixes(diff::Expectations(p), {blog});
+        CHECK(f.domains.empty());
+        REQUIRE(f.unfixable.size() == 1);
+        CHECK(f.unfixable[0].why == diff::Unfixable::Why::no_replacement);
+        // Without a set of its own there is nothing to compare: unchecked.
+        Scripted none;
+        CHECK(none.check(p, "blog.example.com").status == diff::Status::unchecked);
+    }
+
+    TEST_CASE("names outside the policy are never in the script") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+)");
+        Scripted s;
+        s.records("example.net", "letsencrypt.org");
+        s.records("www.example.net", "digicert.com");
+        auto f = diff::fixes(diff::Expectations(p),
+                             {s.check(p, "example.net"), s.check(p, "www.example.net")});
+        CHECK(f.domains.empty());
+        CHECK(f.unfixable.empty());
+    }
+
+    TEST_CASE("TTL notes only for records the name owns (not for inherit names)") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+ttl = 300
+issue = ["letsencrypt.org"]
+[domain."blog.example.com"]
+inherit = true
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org"); // TTL 300 in Scripted; make it differ
+        s.answers["example.com"].records[0].ttl = 60;
+        const diff::Expectations e(p);
+        auto apex = diff::compare(e, climb::climb(s, "example.com"), true);
+        REQUIRE(apex.ttl_notes.size() == 1);
+        CHECK(apex.ttl_notes[0].ttl == 60);
+        auto blog = diff::compare(e, climb::climb(s, "blog.example.com"), true);
+        CHECK(blog.status == diff::Status::ok);
+        CHECK(blog.ttl_notes.empty());
+        CHECK(blog.notes.empty());
+    }
 }

@@ -6,8 +6,13 @@
 
 #include <boost/program_options.hpp>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace caapol {
+class AtomicFile;
+}
 
 namespace caapol::cli {
 
@@ -50,6 +55,26 @@ bool parse_arguments(const std::string& command, const std::string& usage,
                      const po::options_description& options,
                      const po::positional_options_description& positional, const Arguments& args,
                      po::variables_map& values);
+
+// Where a command's output goes: standard output ("-"), or FILE written atomically (-o FILE,
+// through symbolic links). The file is opened at once, before the command's work, so that an
+// unwritable FILE fails first and a signal during a long run leaves no temporary file; the
+// target is replaced only by finish(). Failures throw InputError (exit 2); standard output is
+// checked by main at exit.
+class Output {
+public:
+    explicit Output(const std::string& target);
+    ~Output();
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+
+    void write(std::string_view text);
+    void finish();
+    bool to_file() const { return file_ != nullptr; }
+
+private:
+    std::unique_ptr<AtomicFile> file_;
+};
 
 // Prints diagnostics to `out`, one per line, "FILE:LINE:COL: severity: message [rule]"; those
 // below `least` are left out (generate, verify and explain show a policy's errors and
