@@ -121,7 +121,7 @@ int run_lint(const Arguments& args) {
                           "policy file to compare the zones with (repeatable)")(
         "origin", po::value<std::string>(),
         "origin of the zone files given (default: $ORIGIN, else the file name: db.NAME, "
-        "NAME.zone, NAME.db, NAME)")(
+        "NAME.zone, NAME.db, or NAME when the file starts with its SOA)")(
         "include-root", po::value<std::string>(),
         "directory $INCLUDE may read from (default: the git work tree holding the file, else "
         "the directory given)")("format,f", po::value<std::string>()->default_value("text"),
