@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """SARIF's tool.driver.rules must list every rule a result can carry.
 
-Collects every rule id the diagnostic-producing modules (caa, policy, zone, lint) can emit (string literals given to the diagnostic calls:
-error/warning/note/report/add/fail, and rule ids chosen by a ?: in such a call or in a
-`rule` variable), then compares the set with the rule table of `caapol lint --format sarif`:
+Collects every rule id the diagnostic-producing modules (caa, policy, zone, lint, dnssec) can emit (string literals given to the diagnostic calls:
+error/warning/note/report/add/fail, rule ids chosen by a ?: in such a call, and ids
+assigned to a variable named *rule*), then compares the set with the rule table of `caapol lint --format sarif`:
 an id emitted but missing from the table fails, and so does a table entry no code emits.
 Every id must be documented in man/caapol.1 as well.
 Usage: rule_table.py CAAPOL_BINARY SOURCE_ROOT
@@ -20,16 +20,18 @@ CALL = re.compile(r'\b(?:error|warning|note|report|add|fail)\(\s*(?:[^,;"()]*\?[
 TERNARY = re.compile(r'(?:\b(?:error|warning|note|report|add)\(|\brule\s*=)\s*[^;"]*?\?\s*' +
                      ID + r'\s*:\s*' + ID)
 
+ASSIGN = re.compile(r'\b\w*rule\w*\s*=\s*' + ID)  # a rule id kept in a variable first
+
 emitted = {}
 # The modules that produce diagnostics (cli/ prints messages without rule ids).
-for directory, _, names in (entry for module in ("caa", "policy", "zone", "lint")
+for directory, _, names in (entry for module in ("caa", "policy", "zone", "lint", "dnssec")
                             for entry in os.walk(os.path.join(root, "src", module))):
     for name in names:
         if not name.endswith(".cpp"):
             continue
         path = os.path.join(directory, name)
         text = open(path, encoding="utf-8").read()
-        found = set(CALL.findall(text))
+        found = set(CALL.findall(text)) | set(ASSIGN.findall(text))
         for pair in TERNARY.findall(text):
             found.update(pair)
         for rule in found:
