@@ -61,6 +61,7 @@ check "--quiet" -- caapol check --q
 check "policy/advice.toml" -- caapol check policy/adv
 check "policy/advice.toml" -- caapol lint --policy policy/adv
 check "lint/origin/zones/db.example.org" -- caapol lint lint/origin/zones/db.ex
+check "policy/advice.toml" -- caapol verify --trust-anchor policy/adv
 check "" -- caapol explain --ca ""
 check "" -- caapol verify --resolver ""
 echo "$failures failed"
