@@ -54,6 +54,7 @@ check "dnscontrol dnsmasq" -- caapol generate --format d
 check "json text" -- caapol explain --format ""
 check "prometheus" -- caapol verify --format p
 check "nsupdate" -- caapol verify --fix ""
+check "off" -- caapol explain --dnssec o
 check "--strict" -- caapol lint --st
 check "--authoritative" -- caapol verify --auth
 check "--origin --output" -- caapol generate --o
