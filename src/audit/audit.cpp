@@ -4,6 +4,8 @@
 #include "caapol/climb/policy_source.hpp"
 #include "caapol/decide/decide.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace caapol::audit {
@@ -27,7 +29,8 @@ namespace {
 // A CAA issuer identifier no policy can name (".invalid", RFC 6761): asking decide about it
 // tells whether the relevant set restricts issuance at all.
 constexpr const char* no_issuer = "unknown-issuer.invalid";
-constexpr std::size_t cache_limit = 1 << 16;
+constexpr std::size_t name_cache_limit = std::size_t{1} << 18;
+constexpr std::size_t outcome_cache_limit = std::size_t{1} << 16;
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -43,20 +46,66 @@ std::string join(const std::vector<std::string>& items) {
 } // namespace
 
 struct Auditor::Impl {
-    explicit Impl(const policy::Policy& policy) : source(policy) {}
+    Impl(const policy::Policy& p, std::int64_t n) : policy(p), now(n), source(p) {}
+    const policy::Policy& policy;
+    std::int64_t now;
     climb::PolicySource source;
-    std::unordered_map<std::string, Cached> cache;
+    // Issuer CAA domain lists, numbered.
+    std::unordered_map<std::string, std::uint32_t> list_ids;
+    std::vector<std::string> last_list;
+    std::uint32_t last_list_id = 0;
+    bool have_last_list = false;
+    // (name, list id) -> outcome; (relevant domain, kind, list id) -> outcome.
+    std::unordered_map<std::string, std::uint32_t> by_name;
+    std::unordered_map<std::string, std::uint32_t> by_relevant;
+    std::vector<std::unique_ptr<Outcome>> outcomes;
     std::string key;
+    std::vector<Finding> findings;
+    std::vector<std::uint32_t> indices;
+    std::uint64_t generation = 0;
+
+    std::uint32_t list_id(const std::vector<std::string>& domains);
+    std::uint32_t outcome_for(const std::string& name, bool wildcard,
+                              const std::vector<std::string>& domains, std::uint32_t id);
+    Outcome decide_name(const climb::Result& result, const policy::Domain* covering, bool wildcard,
+                        const std::vector<std::string>& domains) const;
 };
 
 Auditor::Auditor(const policy::Policy& policy, std::int64_t now)
-    : policy_(policy), now_(now), impl_(std::make_unique<Impl>(policy)) {}
+    : impl_(std::make_unique<Impl>(policy, now)) {}
 
 Auditor::~Auditor() = default;
 
-Auditor::Cached Auditor::decide_name(const std::string& name, bool wildcard,
-                                     const std::vector<std::string>& caa_domains) {
-    Cached out{};
+std::uint64_t Auditor::generation() const {
+    return impl_->generation;
+}
+
+std::uint32_t Auditor::Impl::list_id(const std::vector<std::string>& domains) {
+    if (have_last_list && domains == last_list) {
+        return last_list_id;
+    }
+    std::string joined;
+    for (const auto& d : domains) {
+        joined += d;
+        joined += ' ';
+    }
+    auto it = list_ids.try_emplace(joined, static_cast<std::uint32_t>(list_ids.size())).first;
+    last_list = domains;
+    last_list_id = it->second;
+    have_last_list = true;
+    return it->second;
+}
+
+std::uint32_t Auditor::Impl::outcome_for(const std::string& name, bool wildcard,
+                                         const std::vector<std::string>& domains,
+                                         std::uint32_t id) {
+    key = name;
+    key += '\0';
+    key += std::to_string(id);
+    auto hit = by_name.find(key);
+    if (hit != by_name.end()) {
+        return hit->second;
+    }
     // Covered at all? The closest policy domain at or above the name (inherit or not).
     std::string_view base = name;
     if (wildcard) {
@@ -64,22 +113,52 @@ Auditor::Cached Auditor::decide_name(const std::string& name, bool wildcard,
     }
     const policy::Domain* covering = nullptr;
     for (std::string_view n = base; !n.empty();) {
-        covering = policy_.find(n);
+        covering = policy.find(n);
         if (covering != nullptr) {
             break;
         }
         std::size_t dot = n.find('.');
         n = dot == std::string_view::npos ? std::string_view() : n.substr(dot + 1);
     }
+    climb::Result result;
+    std::string relevant_key;
+    if (covering != nullptr) {
+        result = climb::climb(source, name);
+        // What decide sees of a climb over the policy: where the set is (its records follow
+        // from the policy), or, with no set, the name itself (decide's no-caa reason names it).
+        relevant_key = result.outcome == climb::Outcome::found  ? "f" + result.relevant_name
+                       : result.outcome == climb::Outcome::none ? "n" + result.name
+                                                                : "e" + name;
+    } else {
+        relevant_key = "u";
+    }
+    relevant_key += wildcard ? "|w|" : "|n|";
+    relevant_key += std::to_string(id);
+    auto known = by_relevant.find(relevant_key);
+    std::uint32_t index;
+    if (known != by_relevant.end()) {
+        index = known->second;
+    } else {
+        index = static_cast<std::uint32_t>(outcomes.size());
+        outcomes.push_back(
+            std::make_unique<Outcome>(decide_name(result, covering, wildcard, domains)));
+        by_relevant.emplace(relevant_key, index);
+    }
+    by_name.emplace(key, index);
+    return index;
+}
+
+Outcome Auditor::Impl::decide_name(const climb::Result& result, const policy::Domain* covering,
+                                   bool wildcard,
+                                   const std::vector<std::string>& caa_domains) const {
+    Outcome out;
     if (covering == nullptr) {
         out.verdict = Verdict::unchecked;
         out.rule = "not-in-policy";
-        out.reason = "No policy domain is at or above " + std::string(base) +
-                     ", so the policy says nothing about it.";
+        out.reason = "No policy domain is at or above the name, so the policy says nothing "
+                     "about it.";
         return out;
     }
-
-    const climb::Result result = climb::climb(impl_->source, name);
     auto locate = [&](const decide::Decision& d) {
         if (!d.deciding_records.empty() && d.deciding_records.front() < d.records.size()) {
             out.policy_location = d.records[d.deciding_records.front()].record.location;
@@ -87,10 +166,11 @@ Auditor::Cached Auditor::decide_name(const std::string& name, bool wildcard,
         out.policy_domain =
             result.outcome == climb::Outcome::found ? result.relevant_name : covering->name;
         if (out.policy_location.file.empty()) {
-            const policy::Domain* domain = policy_.find(out.policy_domain);
+            const policy::Domain* domain = policy.find(out.policy_domain);
             out.policy_location = domain != nullptr ? domain->location : covering->location;
         }
     };
+    const char* kind = wildcard ? "wildcard" : "non-wildcard";
 
     if (caa_domains.empty()) {
         decide::Request request;
@@ -121,9 +201,9 @@ Auditor::Cached Auditor::decide_name(const std::string& name, bool wildcard,
                 }
             }
             out.reason = "The issuer maps to no CAA identifier domain (give --issuers with a "
-                         "CCADB CAA identifiers report), and the policy restricts " +
-                         std::string(wildcard ? "wildcard" : "non-wildcard") +
-                         " certificates for " + name + " to " +
+                         "CCADB CAA identifiers report), and the " +
+                         issuance.governing_tag + " property at " + out.policy_domain +
+                         " restricts " + kind + " certificates to " +
                          (allowed.empty() ? std::string("no CA") : join(allowed)) + ".";
         }
         return out;
@@ -164,43 +244,37 @@ Auditor::Cached Auditor::decide_name(const std::string& name, bool wildcard,
     return out;
 }
 
-std::vector<Finding> Auditor::audit(const Certificate& certificate) {
-    std::vector<Finding> findings;
-    findings.reserve(certificate.names.size());
-    const bool expired = certificate.not_after_unix != 0 && certificate.not_after_unix < now_;
+const std::vector<Finding>& Auditor::audit(const Certificate& certificate) {
+    Impl& impl = *impl_;
+    impl.findings.clear();
+    const bool expired = certificate.not_after_unix != 0 && certificate.not_after_unix < impl.now;
+    if (certificate.names.empty()) {
+        return impl.findings;
+    }
+    const std::uint32_t id = impl.list_id(certificate.caa_domains);
+    // Each name adds at most one entry to each cache: reset them before, never during, a
+    // certificate, so that the outcomes its findings point to stay alive.
+    if (impl.by_name.size() + certificate.names.size() > name_cache_limit ||
+        impl.outcomes.size() + certificate.names.size() > outcome_cache_limit) {
+        impl.by_name.clear();
+        impl.by_relevant.clear();
+        impl.outcomes.clear();
+        ++impl.generation;
+    }
+    std::vector<std::uint32_t>& indices = impl.indices;
+    indices.clear();
     for (const auto& name : certificate.names) {
-        std::string& key = impl_->key;
-        key = name.name;
-        key += '\0';
-        for (const auto& d : certificate.caa_domains) {
-            key += d;
-            key += ' ';
-        }
-        auto it = impl_->cache.find(key);
-        if (it == impl_->cache.end()) {
-            if (impl_->cache.size() >= cache_limit) {
-                impl_->cache.clear();
-            }
-            it = impl_->cache
-                     .emplace(key, decide_name(name.name, name.wildcard, certificate.caa_domains))
-                     .first;
-        }
-        const Cached& c = it->second;
+        indices.push_back(impl.outcome_for(name.name, name.wildcard, certificate.caa_domains, id));
+    }
+    for (std::size_t i = 0; i < certificate.names.size(); ++i) {
         Finding f;
         f.certificate = &certificate;
-        f.name = name.name;
-        f.wildcard = name.wildcard;
-        f.verdict = c.verdict;
-        f.rule = c.rule;
-        f.reason = c.reason;
-        f.policy_domain = c.policy_domain;
-        f.policy_location = c.policy_location;
-        f.caa_domain = c.caa_domain;
-        f.not_checkable = c.not_checkable;
+        f.name = &certificate.names[i];
+        f.outcome = impl.outcomes[indices[i]].get();
         f.expired = expired;
-        findings.push_back(std::move(f));
+        impl.findings.push_back(f);
     }
-    return findings;
+    return impl.findings;
 }
 
 } // namespace caapol::audit
@@ -209,7 +283,7 @@ namespace caapol::audit {
 
 void Summary::count(const Finding& finding) {
     ++findings;
-    switch (finding.verdict) {
+    switch (finding.outcome->verdict) {
     case Verdict::authorised:
         ++authorised;
         break;
@@ -223,7 +297,7 @@ void Summary::count(const Finding& finding) {
         ++unchecked;
         break;
     }
-    if (finding.not_checkable) {
+    if (finding.outcome->not_checkable) {
         ++not_checkable;
     }
 }

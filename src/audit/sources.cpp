@@ -88,18 +88,20 @@ std::string parse_name(std::string_view raw, Name& out) {
 }
 
 std::uint64_t dedup_key(const Certificate& c) {
-    std::string material;
+    using hash = std::hash<std::string_view>;
+    std::uint64_t h;
     if (!c.tbs_sha256.empty()) {
-        material = "t" + c.tbs_sha256;
-    } else if (!c.serial.empty() && (!c.authority_key_id.empty() || !c.issuer_dn.empty())) {
+        h = hash{}(c.tbs_sha256) ^ 0x74;
+    } else if (!c.serial.empty() && !c.issuer_dn.empty()) {
         // A precertificate and its certificate share issuer and serial (RFC 6962 3.1).
-        material = "s" + c.issuer_dn + '\0' + c.serial;
+        std::uint64_t a = hash{}(c.issuer_dn);
+        std::uint64_t b = hash{}(c.serial);
+        h = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
     } else if (!c.sha256.empty()) {
-        material = "h" + c.sha256;
+        h = hash{}(c.sha256) ^ 0x68;
     } else {
         return 0;
     }
-    std::uint64_t h = std::hash<std::string>{}(material);
     return h == 0 ? 1 : h;
 }
 
@@ -183,11 +185,16 @@ private:
         return true;
     }
     void count_to(std::size_t target) {
-        for (; counted_ < target && counted_ < len_; ++counted_) {
-            if (data_[counted_] == '\n') {
-                ++line_;
-                last_newline_ = counted_;
+        target = std::min(target, len_);
+        while (counted_ < target) {
+            const void* hit = std::memchr(data_ + counted_, '\n', target - counted_);
+            if (hit == nullptr) {
+                counted_ = target;
+                break;
             }
+            last_newline_ = static_cast<std::size_t>(static_cast<const char*>(hit) - data_);
+            ++line_;
+            counted_ = last_newline_ + 1;
         }
     }
     std::size_t column_at(std::size_t index) const {
@@ -372,7 +379,7 @@ private:
     }
     void begin_record() {
         record_depth_ = depth_;
-        certificate_ = Certificate{};
+        reset(certificate_);
         auto [line, column] = reader_.last_position();
         certificate_.location = Location{name_, line, column};
         name_value_.clear();
@@ -500,9 +507,43 @@ private:
         }
         record_depth_ = npos;
     }
+    // Empties a certificate, keeping the memory of its strings for the next record.
+    static void reset(Certificate& c) {
+        c.location = Location{};
+        c.kind = SourceKind::unknown;
+        for (std::string* s :
+             {&c.crtsh_id, &c.serial, &c.sha256, &c.tbs_sha256, &c.issuer_dn, &c.authority_key_id,
+              &c.not_before, &c.not_after, &c.issuer_table_location}) {
+            s->clear();
+        }
+        c.not_after_unix = 0;
+        c.precertificate = false;
+        c.from_common_name = false;
+        c.names.clear();
+        c.source_caa_domains.clear();
+        c.caa_domains.clear();
+        c.issuer_match = IssuerMatch::none;
+    }
     void dedupe_names() {
         auto& names = certificate_.names;
         if (names.size() < 2) {
+            return;
+        }
+        if (names.size() <= 16) {
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                bool seen = false;
+                for (std::size_t j = 0; j < kept && !seen; ++j) {
+                    seen = names[j].name == names[i].name;
+                }
+                if (!seen) {
+                    if (kept != i) {
+                        names[kept] = std::move(names[i]);
+                    }
+                    ++kept;
+                }
+            }
+            names.resize(kept);
             return;
         }
         std::unordered_set<std::string_view> seen;
@@ -663,8 +704,11 @@ ReadStats read_certificates(const std::vector<std::string>& sources, const ReadO
                             const CertificateCallback& callback, Diagnostics& diagnostics) {
     ReadStats stats;
     KeySet seen;
-    Certificate resolved;
-    const CertificateCallback deliver = [&](const Certificate& c) {
+    // Issuers repeat: their resolution is kept (by key id and DN), not recomputed per
+    // certificate.
+    std::unordered_map<std::string, IssuerResolution> resolved;
+    std::string issuer_key;
+    const CertificateCallback deliver = [&](Certificate& c) {
         if (options.deduplicate) {
             std::uint64_t key = dedup_key(c);
             if (key != 0 && !seen.insert(key)) {
@@ -673,19 +717,33 @@ ReadStats read_certificates(const std::vector<std::string>& sources, const ReadO
             }
         }
         ++stats.certificates;
-        if (options.issuers == nullptr) {
-            callback(c);
-            return;
+        if (options.issuers != nullptr) {
+            IssuerResolution r;
+            if (!c.source_caa_domains.empty()) {
+                r = options.issuers->resolve(c); // may point into c: not kept
+            } else {
+                issuer_key = c.authority_key_id;
+                issuer_key += '\x1e';
+                issuer_key += c.issuer_dn;
+                auto it = resolved.find(issuer_key);
+                if (it == resolved.end()) {
+                    if (resolved.size() >= 4096) {
+                        resolved.clear();
+                    }
+                    it = resolved.emplace(issuer_key, options.issuers->resolve(c)).first;
+                }
+                r = it->second;
+            }
+            if (r.caa_domains != nullptr) {
+                c.caa_domains = *r.caa_domains;
+            } else {
+                c.caa_domains.clear();
+            }
+            c.issuer_match = r.match;
+            c.issuer_table_location =
+                r.location.file.empty() ? std::string() : format_location(r.location);
         }
-        IssuerResolution r = options.issuers->resolve(c);
-        resolved = c;
-        if (r.caa_domains != nullptr) {
-            resolved.caa_domains = *r.caa_domains;
-        }
-        resolved.issuer_match = r.match;
-        resolved.issuer_table_location =
-            r.location.file.empty() ? std::string() : format_location(r.location);
-        callback(resolved);
+        callback(c);
     };
     std::size_t ca_skipped = 0;
     auto read_path = [&](const std::string& path) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <string_view>
 
 namespace caapol::cli {
 
@@ -39,7 +40,7 @@ const char* const audit_usage =
 class Sink {
 public:
     explicit Sink(std::string path) : path_(std::move(path)) {}
-    void write(const std::string& text) {
+    void write(std::string_view text) {
         if (path_ == "-") {
             std::cout << text;
         } else {
@@ -185,6 +186,8 @@ int run_audit(const Arguments& args) {
 
     Sink sink(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
     audit::Auditor auditor(policy, clock_now());
+    output::AuditRenderer renderer(auditor);
+    std::string chunk; // output gathered per certificate
     audit::Summary summary;
     bool first = true;
     if (format == "json") {
@@ -193,7 +196,7 @@ int run_audit(const Arguments& args) {
     audit::ReadOptions read_options;
     read_options.issuers = &issuers;
     audit::Certificate patched;
-    auto on_certificate = [&](const audit::Certificate& certificate) {
+    auto on_certificate = [&](audit::Certificate& certificate) {
         const audit::Certificate* c = &certificate;
         if (!hook_issuer_dn.empty() && certificate.issuer_dn.empty()) {
             // A hook JSON file has no issuer: it is in ISSUER_DN.
@@ -205,25 +208,33 @@ int run_audit(const Arguments& args) {
             patched.issuer_match = r.match;
             c = &patched;
         }
+        renderer.new_certificate();
+        chunk.clear();
         for (const auto& finding : auditor.audit(*c)) {
             summary.count(finding);
-            const bool problem = finding.verdict == audit::Verdict::unauthorised ||
-                                 finding.verdict == audit::Verdict::unknown_issuer;
-            if (hook && !(finding.verdict == audit::Verdict::unauthorised ||
-                          (strict && finding.verdict == audit::Verdict::unknown_issuer))) {
+            const audit::Verdict verdict = finding.outcome->verdict;
+            const bool problem = verdict == audit::Verdict::unauthorised ||
+                                 verdict == audit::Verdict::unknown_issuer;
+            if (hook && !(verdict == audit::Verdict::unauthorised ||
+                          (strict && verdict == audit::Verdict::unknown_issuer))) {
                 continue;
             }
             if (format == "text") {
                 if (all || problem) {
-                    sink.write(output::render_audit_finding_text(finding));
+                    renderer.text(finding, chunk);
                 }
             } else if (format == "jsonl") {
-                sink.write(output::render_audit_finding_json(finding) + "\n");
+                renderer.json(finding, chunk);
+                chunk += '\n';
             } else {
-                sink.write((first ? "" : ",\n") + output::render_audit_finding_json(finding));
+                if (!first) {
+                    chunk += ",\n";
+                }
+                renderer.json(finding, chunk);
                 first = false;
             }
         }
+        sink.write(chunk);
     };
     audit::ReadStats stats =
         audit::read_certificates(sources, read_options, on_certificate, diagnostics);

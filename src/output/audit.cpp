@@ -39,21 +39,20 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
     return out;
 }
 
-} // namespace
-
-std::string render_audit_finding_text(const audit::Finding& f) {
-    const audit::Certificate& c = *f.certificate;
-    std::string line = format_location(c.location) + ": " + audit::verdict_name(f.verdict) + ": " +
-                       f.name + identity(c);
+// After "NAME": " crt.sh=... issuer=... caa=...", escaped.
+std::string certificate_text(const audit::Certificate& c) {
+    std::string line = identity(c);
     if (!c.not_before.empty()) {
         line += " not_before=" + c.not_before;
     }
-    if (f.expired) {
-        line += " (expired " + c.not_after + ")";
-    }
     line += " issuer=" + text::quote_excerpt(c.issuer_dn, 200);
     line += c.caa_domains.empty() ? std::string(" caa=none") : " caa=" + join(c.caa_domains, ",");
-    line += ": " + f.reason;
+    return text::escape_unprintable(line);
+}
+
+// After the name (and the expiry note): ": REASON (policy FILE:LINE:COL) [rule]\n", escaped.
+std::string outcome_text(const audit::Outcome& f) {
+    std::string line = ": " + f.reason;
     if (f.not_checkable) {
         line += " RFC 8657 parameters (accounturi, validationmethods) are not checkable from a "
                 "certificate.";
@@ -65,13 +64,9 @@ std::string render_audit_finding_text(const audit::Finding& f) {
     return text::escape_unprintable(line) + "\n";
 }
 
-std::string render_audit_finding_json(const audit::Finding& f) {
-    const audit::Certificate& c = *f.certificate;
-    std::string out = "{\"name\":" + text::json_string(f.name);
-    out += ",\"verdict\":" + text::json_string(audit::verdict_name(f.verdict));
-    out += ",\"rule\":" + text::json_string(f.rule);
-    out += ",\"reason\":" + text::json_string(f.reason);
-    out += ",\"issuer\":" + text::json_string(c.issuer_dn);
+// The JSON members that depend on the certificate only (leading comma).
+std::string certificate_json(const audit::Certificate& c) {
+    std::string out = ",\"issuer\":" + text::json_string(c.issuer_dn);
     out += ",\"caa_domains\":" + json_list(c.caa_domains);
     out += ",\"issuer_match\":" + text::json_string(audit::issuer_match_name(c.issuer_match));
     out += ",\"serial\":" + text::json_string(c.serial);
@@ -79,16 +74,90 @@ std::string render_audit_finding_json(const audit::Finding& f) {
     out += ",\"crtsh_id\":" + text::json_string(c.crtsh_id);
     out += ",\"not_before\":" + text::json_string(c.not_before);
     out += ",\"not_after\":" + text::json_string(c.not_after);
-    out += std::string(",\"expired\":") + (f.expired ? "true" : "false");
     out += std::string(",\"precertificate\":") + (c.precertificate ? "true" : "false");
+    out += ",\"source\":" + text::json_string(format_location(c.location));
+    return out;
+}
+
+// The JSON members that depend on the outcome only (leading comma).
+std::string outcome_json(const audit::Outcome& f) {
+    std::string out = ",\"verdict\":" + text::json_string(audit::verdict_name(f.verdict));
+    out += ",\"rule\":" + text::json_string(f.rule);
+    out += ",\"reason\":" + text::json_string(f.reason);
     out += ",\"policy_domain\":" + text::json_string(f.policy_domain);
     out += ",\"policy_location\":" + text::json_string(f.policy_location.file.empty()
                                                            ? std::string()
                                                            : format_location(f.policy_location));
     out += std::string(",\"not_checkable\":") + (f.not_checkable ? "true" : "false");
-    out += ",\"source\":" + text::json_string(format_location(c.location));
-    out += "}";
     return out;
+}
+
+void text_line(const audit::Finding& finding, const std::string& certificate_part,
+               const std::string& outcome_part, const std::string& location, std::string& out) {
+    out += location;
+    out += ": ";
+    out += audit::verdict_name(finding.outcome->verdict);
+    out += ": ";
+    out += finding.name->name; // checked: host-name characters only
+    out += certificate_part;
+    if (finding.expired) {
+        out += " (expired " + text::escape_unprintable(finding.certificate->not_after) + ")";
+    }
+    out += outcome_part;
+}
+
+void json_object(const audit::Finding& finding, const std::string& certificate_part,
+                 const std::string& outcome_part, std::string& out) {
+    out += "{\"name\":";
+    out += text::json_string(finding.name->name);
+    out += outcome_part;
+    out += certificate_part;
+    out += finding.expired ? ",\"expired\":true}" : ",\"expired\":false}";
+}
+
+} // namespace
+
+std::string render_audit_finding_text(const audit::Finding& finding) {
+    std::string out;
+    text_line(finding, certificate_text(*finding.certificate), outcome_text(*finding.outcome),
+              text::escape_unprintable(format_location(finding.certificate->location)), out);
+    return out;
+}
+
+std::string render_audit_finding_json(const audit::Finding& finding) {
+    std::string out;
+    json_object(finding, certificate_json(*finding.certificate), outcome_json(*finding.outcome),
+                out);
+    return out;
+}
+
+void AuditRenderer::text(const audit::Finding& finding, std::string& out) {
+    if (!certificate_text_done_) {
+        certificate_.text = certificate_text(*finding.certificate);
+        location_ = text::escape_unprintable(format_location(finding.certificate->location));
+        certificate_text_done_ = true;
+    }
+    text_line(finding, certificate_.text, outcome_parts(*finding.outcome).text, location_, out);
+}
+
+void AuditRenderer::json(const audit::Finding& finding, std::string& out) {
+    if (!certificate_json_done_) {
+        certificate_.json = certificate_json(*finding.certificate);
+        certificate_json_done_ = true;
+    }
+    json_object(finding, certificate_.json, outcome_parts(*finding.outcome).json, out);
+}
+
+const AuditRenderer::Parts& AuditRenderer::outcome_parts(const audit::Outcome& outcome) {
+    if (auditor_.generation() != generation_) {
+        outcomes_.clear();
+        generation_ = auditor_.generation();
+    }
+    auto it = outcomes_.find(&outcome);
+    if (it == outcomes_.end()) {
+        it = outcomes_.emplace(&outcome, Parts{outcome_text(outcome), outcome_json(outcome)}).first;
+    }
+    return it->second;
 }
 
 std::string render_audit_summary_text(const audit::Summary& s) {

@@ -23,10 +23,9 @@ enum class Verdict {
 };
 const char* verdict_name(Verdict verdict);
 
-struct Finding {
-    const Certificate* certificate = nullptr; // valid during the callback only
-    std::string name;
-    bool wildcard = false;
+// What the policy says about one (name, issuer): shared by every finding with the same
+// relevant policy domain, kind (wildcard or not) and issuer CAA domains.
+struct Outcome {
     Verdict verdict = Verdict::unchecked;
     std::string rule;           // decide's rule id (e.g. issuer-not-listed), or "unknown-issuer"
     std::string reason;         // one sentence
@@ -35,7 +34,14 @@ struct Finding {
     std::string caa_domain;     // the issuer's CAA domain that was decisive ("" when none)
     bool not_checkable = false; // the policy restricts by RFC 8657 parameters a certificate
                                 // does not show (accounturi, validationmethods)
-    bool expired = false;       // not_after is before `now`
+};
+
+// One (certificate, name). The pointers are valid until the next Auditor::audit call.
+struct Finding {
+    const Certificate* certificate = nullptr;
+    const Name* name = nullptr;
+    const Outcome* outcome = nullptr;
+    bool expired = false; // not_after is before `now`
 };
 
 class Auditor {
@@ -43,20 +49,16 @@ public:
     // `policy` must outlive the auditor. `now` (Unix seconds) decides `expired`.
     Auditor(const policy::Policy& policy, std::int64_t now);
     ~Auditor();
-    // One finding per name of the certificate, in the certificate's order.
-    std::vector<Finding> audit(const Certificate& certificate);
+    Auditor(const Auditor&) = delete;
+    Auditor& operator=(const Auditor&) = delete;
+    // One finding per name of the certificate, in the certificate's order. The vector is
+    // reused by the next call.
+    const std::vector<Finding>& audit(const Certificate& certificate);
+    // Changes whenever outcomes are freed (the caches are bounded): outcome pointers of an
+    // earlier generation may then be reused for others.
+    std::uint64_t generation() const;
 
 private:
-    struct Cached {
-        Verdict verdict;
-        std::string rule, reason, policy_domain, caa_domain;
-        Location policy_location;
-        bool not_checkable;
-    };
-    Cached decide_name(const std::string& name, bool wildcard,
-                       const std::vector<std::string>& caa_domains);
-    const policy::Policy& policy_;
-    std::int64_t now_;
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

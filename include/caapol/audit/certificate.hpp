@@ -81,7 +81,9 @@ struct ReadStats {
     std::size_t sources = 0;      // files read
 };
 
-using CertificateCallback = std::function<void(const Certificate&)>;
+// The certificate belongs to the reader and is reused once the callback returns; a callback
+// may move from it (a lambda taking `const Certificate&` fits too).
+using CertificateCallback = std::function<void(Certificate&)>;
 
 // Reads every SOURCE (a file, a directory read recursively, or "-" for standard input) and
 // calls `callback` once per certificate, in source order. Every problem (unreadable file,
