@@ -9,11 +9,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <fcntl.h>
 #include <filesystem>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -402,11 +408,12 @@ private:
             certificate_.issuer_dn = value;
         } else if (k == "name_value") {
             kind_ = Kind::crtsh;
-            name_value_ = std::move(value);
+            name_value_ = value; // a copy into kept memory: the lexer keeps its buffer too
         } else if (k == "common_name") {
-            common_name_ = std::move(value);
+            common_name_ = value;
         } else if (k == "serial_number") {
-            certificate_.serial = text::to_lower(value);
+            certificate_.serial = value;
+            lower_in_place(certificate_.serial);
         } else if (k == "not_before") {
             certificate_.not_before = rfc3339(value);
         } else if (k == "not_after") {
@@ -414,11 +421,20 @@ private:
             certificate_.not_after_unix = unix_time(certificate_.not_after);
         } else if (k == "tbs_sha256") {
             kind_ = Kind::certspotter;
-            certificate_.tbs_sha256 = text::to_lower(value);
+            certificate_.tbs_sha256 = value;
+            lower_in_place(certificate_.tbs_sha256);
         } else if (k == "cert_sha256") {
-            certificate_.sha256 = text::to_lower(value);
+            certificate_.sha256 = value;
+            lower_in_place(certificate_.sha256);
         } else if (k == "pubkey_sha256") {
             kind_ = Kind::certspotter;
+        }
+    }
+    static void lower_in_place(std::string& s) {
+        for (char& c : s) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c - 'A' + 'a');
+            }
         }
     }
     static std::string rfc3339(const std::string& value) {
@@ -700,8 +716,10 @@ void read_json(std::string_view data, const std::string& name, const Certificate
     parse_json(reader, name, callback, diagnostics);
 }
 
-ReadStats read_certificates(const std::vector<std::string>& sources, const ReadOptions& options,
-                            const CertificateCallback& callback, Diagnostics& diagnostics) {
+namespace {
+
+ReadStats read_serially(const std::vector<std::string>& sources, const ReadOptions& options,
+                        const CertificateCallback& callback, Diagnostics& diagnostics) {
     ReadStats stats;
     KeySet seen;
     // Issuers repeat: their resolution is kept (by key id and DN), not recomputed per
@@ -764,7 +782,11 @@ ReadStats read_certificates(const std::vector<std::string>& sources, const ReadO
     for (const auto& source : sources) {
         if (source == "-") {
             ++stats.sources;
-            read_one(0, "-", deliver, diagnostics, &ca_skipped);
+            try {
+                read_one(0, "-", deliver, diagnostics, &ca_skipped);
+            } catch (const InputError& e) {
+                diagnostics.error("read-error", Location{"-", 0, 0}, e.message);
+            }
             continue;
         }
         std::error_code ec;
@@ -794,6 +816,146 @@ ReadStats read_certificates(const std::vector<std::string>& sources, const ReadO
         read_path(source);
     }
     stats.ca_skipped = ca_skipped;
+    return stats;
+}
+
+// Two threads: this one reads (parsing, names, issuers, merging); the caller's thread runs
+// the callbacks. Certificates pass in batches through a queue of at most `max_batches`, whose
+// Certificate objects are recycled so that their memory is reused.
+class Pipeline {
+public:
+    static constexpr std::size_t batch_size = 256;
+    static constexpr std::size_t max_batches = 8;
+    using Batch = std::vector<Certificate>;
+    struct Filled {
+        std::unique_ptr<Batch> batch;
+        std::size_t count;
+    };
+
+    // Producer side.
+    void put(Certificate& c) {
+        if (!current_) {
+            current_ = take_free();
+            count_ = 0;
+        }
+        if (current_->size() <= count_) {
+            current_->emplace_back();
+        }
+        (*current_)[count_++] = c;
+        if (count_ == batch_size) {
+            push();
+        }
+    }
+    void finish() {
+        if (current_ && count_ > 0) {
+            push();
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_ = true;
+        ready_.notify_all();
+    }
+    bool stopped() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stopped_;
+    }
+    // Consumer side: false when everything has been taken.
+    bool pop(Filled& out) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return !filled_.empty() || done_; });
+        if (filled_.empty()) {
+            return false;
+        }
+        out = std::move(filled_.front());
+        filled_.pop_front();
+        space_.notify_all();
+        return true;
+    }
+    void recycle(std::unique_ptr<Batch> batch) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_.push_back(std::move(batch));
+        space_.notify_all();
+    }
+    void stop() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopped_ = true;
+        filled_.clear();
+        space_.notify_all();
+    }
+
+private:
+    std::unique_ptr<Batch> take_free() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] { return stopped_ || filled_.size() < max_batches; });
+        if (!free_.empty()) {
+            auto batch = std::move(free_.back());
+            free_.pop_back();
+            return batch;
+        }
+        return std::make_unique<Batch>();
+    }
+    void push() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] { return stopped_ || filled_.size() < max_batches; });
+        if (!stopped_) {
+            filled_.push_back(Filled{std::move(current_), count_});
+            ready_.notify_all();
+        }
+        current_.reset();
+        count_ = 0;
+    }
+    std::mutex mutex_;
+    std::condition_variable ready_, space_;
+    std::deque<Filled> filled_;
+    std::vector<std::unique_ptr<Batch>> free_;
+    std::unique_ptr<Batch> current_;
+    std::size_t count_ = 0;
+    bool done_ = false, stopped_ = false;
+};
+
+} // namespace
+
+ReadStats read_certificates(const std::vector<std::string>& sources, const ReadOptions& options,
+                            const CertificateCallback& callback, Diagnostics& diagnostics) {
+    if (!options.pipeline) {
+        return read_serially(sources, options, callback, diagnostics);
+    }
+    Pipeline pipeline;
+    ReadStats stats;
+    Diagnostics reader_diagnostics;
+    std::exception_ptr reader_failure;
+    std::thread reader([&] {
+        try {
+            stats = read_serially(
+                sources, options,
+                [&](Certificate& c) {
+                    if (!pipeline.stopped()) {
+                        pipeline.put(c);
+                    }
+                },
+                reader_diagnostics);
+        } catch (...) {
+            reader_failure = std::current_exception();
+        }
+        pipeline.finish();
+    });
+    try {
+        Pipeline::Filled filled;
+        while (pipeline.pop(filled)) {
+            for (std::size_t i = 0; i < filled.count; ++i) {
+                callback((*filled.batch)[i]);
+            }
+            pipeline.recycle(std::move(filled.batch));
+        }
+    } catch (...) {
+        pipeline.stop();
+        reader.join();
+        throw;
+    }
+    reader.join();
+    diagnostics.append(reader_diagnostics);
+    if (reader_failure) {
+        std::rethrow_exception(reader_failure);
+    }
     return stats;
 }
 

@@ -9,10 +9,13 @@
 #include "caapol/output/audit.hpp"
 #include "caapol/policy/policy.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <string_view>
+#include <unistd.h>
 
 namespace caapol::cli {
 
@@ -36,23 +39,24 @@ const char* const audit_usage =
     "--strict), 2 usage or input error (an unreadable or malformed source, a name that is\n"
     "not a DNS name, a policy with errors, a failed write): 2 wins over 1.";
 
-// Output to standard output as it comes, or to a string written atomically at the end.
+// Output to standard output as it comes (in 64 KiB writes), or to a string written atomically
+// at the end.
 class Sink {
 public:
     explicit Sink(std::string path) : path_(std::move(path)) {}
     void write(std::string_view text) {
-        if (path_ == "-") {
-            std::cout << text;
-        } else {
-            buffer_ += text;
+        buffer_ += text;
+        if (path_ == "-" && buffer_.size() >= (std::size_t{1} << 16)) {
+            flush_stdout();
         }
     }
     // Returns false (after printing why) when the output could not be written.
     bool finish() {
         if (path_ == "-") {
-            std::cout.flush();
-            if (!std::cout) {
-                std::cerr << "caapol audit: error: cannot write standard output\n";
+            flush_stdout();
+            if (!error_.empty()) {
+                std::cerr << "caapol audit: error: cannot write standard output: " << error_
+                          << "\n";
                 return false;
             }
             return true;
@@ -67,8 +71,24 @@ public:
     }
 
 private:
+    void flush_stdout() {
+        std::size_t done = 0;
+        while (error_.empty() && done < buffer_.size()) {
+            ssize_t n = ::write(1, buffer_.data() + done, buffer_.size() - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                error_ = n < 0 ? std::strerror(errno) : "nothing written";
+                break;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        buffer_.clear();
+    }
     std::string path_;
     std::string buffer_;
+    std::string error_;
 };
 
 std::int64_t clock_now() {
@@ -195,6 +215,7 @@ int run_audit(const Arguments& args) {
     }
     audit::ReadOptions read_options;
     read_options.issuers = &issuers;
+    read_options.pipeline = true;
     audit::Certificate patched;
     auto on_certificate = [&](audit::Certificate& certificate) {
         const audit::Certificate* c = &certificate;

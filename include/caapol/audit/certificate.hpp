@@ -72,6 +72,9 @@ std::uint64_t dedup_key(const Certificate& certificate);
 struct ReadOptions {
     const IssuerTable* issuers = nullptr; // resolve caa_domains (nullptr: leave them empty)
     bool deduplicate = true;              // a precertificate and its certificate: one callback
+    // Read on a second thread while the callbacks run on the caller's (a bounded queue of
+    // certificates between them). The callbacks still come in order, on the caller's thread.
+    bool pipeline = false;
 };
 
 struct ReadStats {
