@@ -1,7 +1,11 @@
 #include "caapol/audit/certificate.hpp"
+#include "caapol/audit/issuers.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace caapol;
@@ -208,5 +212,57 @@ TEST_SUITE("audit") {
             std::string("\x30\x03\x02\x01", 4), "t.der", [&](const Certificate&) { ++calls; }, d4);
         CHECK(d4.has_errors());
         CHECK(calls == 0);
+    }
+}
+
+TEST_SUITE("audit") {
+    TEST_CASE("read_certificates: files, merging, the same order with or without the pipeline") {
+        char dir_template[] = "/tmp/caapol-audit-unit-XXXXXX";
+        REQUIRE(mkdtemp(dir_template) != nullptr);
+        const std::string dir = dir_template;
+        const std::string path = dir + "/crtsh.json";
+        {
+            std::FILE* f = std::fopen(path.c_str(), "w");
+            REQUIRE(f != nullptr);
+            std::fputs("[", f);
+            for (int i = 0; i < 3000; ++i) {
+                // Every 3rd record repeats the previous one's serial: a precertificate pair.
+                int serial = i % 3 == 2 ? i - 1 : i;
+                std::fprintf(f,
+                             "%s{\"issuer_name\":\"C=US, O=Let's Encrypt, CN=R3\",\"name_value\":"
+                             "\"h%d.example.com\",\"id\":%d,\"serial_number\":\"%x\"}",
+                             i == 0 ? "" : ",\n", i, i, serial);
+            }
+            std::fputs("]", f);
+            std::fclose(f);
+        }
+        IssuerTable issuers;
+        issuers.add_builtin();
+        std::vector<std::string> serial_ids, pipelined_ids;
+        ReadStats serial_stats, pipelined_stats;
+        for (bool pipeline : {false, true}) {
+            ReadOptions options;
+            options.issuers = &issuers;
+            options.pipeline = pipeline;
+            Diagnostics d;
+            auto& ids = pipeline ? pipelined_ids : serial_ids;
+            auto stats = read_certificates(
+                {path, dir + "/missing.json"}, options,
+                [&](const Certificate& c) {
+                    CHECK(c.caa_domains == std::vector<std::string>{"letsencrypt.org"});
+                    ids.push_back(c.crtsh_id);
+                },
+                d);
+            (pipeline ? pipelined_stats : serial_stats) = stats;
+            REQUIRE(d.all().size() == 1); // the missing file, located
+            CHECK(d.all()[0].location.file == dir + "/missing.json");
+        }
+        CHECK(serial_ids.size() == 2000);
+        CHECK(serial_ids == pipelined_ids);
+        CHECK(serial_stats.duplicates == 1000);
+        CHECK(pipelined_stats.duplicates == 1000);
+        CHECK(pipelined_stats.certificates == 2000);
+        std::remove(path.c_str());
+        rmdir(dir.c_str());
     }
 }
