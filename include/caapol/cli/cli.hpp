@@ -58,4 +58,9 @@ void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out);
 // "N errors, M warnings" style summary ("" when there are none).
 std::string summarize(const Diagnostics& diagnostics);
 
+// A --names file: one name per line, '#' comments, blank lines skipped; names normalized.
+// Throws InputError naming FILE:LINE for a line that is no name to look up
+// (dns_name::Profile::lookup) and when the file cannot be read.
+std::vector<std::string> read_names(const std::string& path);
+
 } // namespace caapol::cli
