@@ -106,20 +106,13 @@ std::uint32_t Auditor::Impl::outcome_for(const std::string& name, bool wildcard,
     if (hit != by_name.end()) {
         return hit->second;
     }
-    // Covered at all? The closest policy domain at or above the name (inherit or not).
+    // Covered at all? Format v1's expectation rule (policy::closest_expected, as diff and
+    // explain use it): the closest domain at or above the name that publishes records.
     std::string_view base = name;
     if (wildcard) {
         base.remove_prefix(2);
     }
-    const policy::Domain* covering = nullptr;
-    for (std::string_view n = base; !n.empty();) {
-        covering = policy.find(n);
-        if (covering != nullptr) {
-            break;
-        }
-        std::size_t dot = n.find('.');
-        n = dot == std::string_view::npos ? std::string_view() : n.substr(dot + 1);
-    }
+    const policy::Domain* covering = policy.expected_for(base);
     climb::Result result;
     std::string relevant_key;
     if (covering != nullptr) {
@@ -155,8 +148,8 @@ Outcome Auditor::Impl::decide_name(const climb::Result& result, const policy::Do
     if (covering == nullptr) {
         out.verdict = Verdict::unchecked;
         out.rule = "not-in-policy";
-        out.reason = "No policy domain is at or above the name, so the policy says nothing "
-                     "about it.";
+        out.reason = "No policy domain at or above the name publishes CAA records, so the "
+                     "policy says nothing about it.";
         return out;
     }
     auto locate = [&](const decide::Decision& d) {

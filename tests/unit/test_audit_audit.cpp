@@ -20,6 +20,8 @@ issue = []
 issue = [{ ca = "ca-one.test", accounturi = "https://acme.test/acct/1" }]
 [domain."open.example.com"]
 iodef = ["mailto:security@example.com"]
+[domain."orphan.example.net"]
+inherit = true
 )";
 
 Certificate cert(std::vector<std::string> names, std::vector<std::string> domains,
@@ -92,6 +94,9 @@ TEST_SUITE("audit") {
         CHECK(outside[0].verdict == Verdict::unchecked);
         CHECK(outside[1].verdict == Verdict::unchecked);
         CHECK(outside[0].domain.empty());
+        // An inherit domain with nothing above it publishing records: no expectation.
+        CHECK(run(auditor, cert({"a.orphan.example.net"}, {"ca-one.test"}))[0].verdict ==
+              Verdict::unchecked);
 
         auto acct = run(auditor, cert({"acct.example.com"}, {"ca-one.test"}));
         CHECK(acct[0].verdict == Verdict::authorised);
