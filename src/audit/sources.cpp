@@ -272,6 +272,8 @@ public:
             }
         } else if (depth_ == 0) {
             return top_level_error("a string");
+        } else if (depth_ == 1 && !in_record()) {
+            return stray_element();
         }
         return true;
     }
@@ -308,6 +310,8 @@ public:
         }
         if (depth_ == 0) {
             top_is_array_ = true;
+        } else if (depth_ == 1 && !in_record()) {
+            return stray_element();
         } else if (in_record() && depth_ == record_depth_ + 1 && key_ == "dns_names") {
             container_ = Container::dns_names;
             seen_dns_names_ = true;
@@ -363,10 +367,26 @@ private:
         if (in_record() && depth_ == record_depth_ + 1 && number) {
             std::string copy = value;
             record_field(copy);
+        } else if (in_record() && depth_ == record_depth_ + 2 &&
+                   container_ == Container::dns_names) {
+            if (++name_errors_ <= max_name_errors) {
+                diagnostics_.error("invalid-name", certificate_.location,
+                                   "a dns_names entry is not a string");
+            }
         } else if (depth_ == 0) {
             return top_level_error("a scalar value");
+        } else if (depth_ == 1 && !in_record()) {
+            return stray_element();
         }
         return true;
+    }
+    // An element of the top-level array that is not an object: not a certificate list.
+    bool stray_element() {
+        auto [line, column] = reader_.last_position();
+        diagnostics_.error("json-format", Location{name_, line, column},
+                           "an element of the top-level array is not an object: not a crt.sh "
+                           "export or a Cert Spotter issuances array");
+        return false;
     }
     bool top_level_error(const char* what) {
         auto [line, column] = reader_.last_position();

@@ -299,8 +299,11 @@ def test_hostile(d):
     expect_error("NUL inside a SAN name", os.path.join(h, "nul.der"), "NUL", ":1:1:")
     # 10 MB of JSON: nested arrays, and one huge name.
     with open(os.path.join(h, "deep.json"), "w") as f:
+        f.write('[{"extra":' + "[" * (10 << 20))
+    expect_error("10 MB of nested JSON", os.path.join(h, "deep.json"), "nested deeper", ":1:41:")
+    with open(os.path.join(h, "nested-list.json"), "w") as f:
         f.write("[" * (10 << 20))
-    expect_error("10 MB of nested JSON", os.path.join(h, "deep.json"), "nested deeper", ":1:33:")
+    expect_error("10 MB of nested arrays", os.path.join(h, "nested-list.json"), "not an object", ":1:2:")
     with open(os.path.join(h, "huge.json"), "w") as f:
         f.write('[{"issuer_name":"C=XX, O=Test CA One, CN=Test CA One R1","name_value":"%s",'
                 '"serial_number":"01"}]' % ("a" * (10 << 20)))

@@ -129,10 +129,10 @@ TEST_SUITE("audit") {
         CHECK(utf8.diagnostics.all()[0].location.line == 2);
         CHECK(utf8.diagnostics.all()[0].message.find("UTF-8") != std::string::npos);
 
-        auto deep = json(std::string(100, '['));
+        auto deep = json("[{\"extra\":" + std::string(100, '['));
         REQUIRE(deep.diagnostics.all().size() == 1);
         CHECK(deep.diagnostics.all()[0].message.find("deeper") != std::string::npos);
-        CHECK(deep.diagnostics.all()[0].location.column == 33);
+        CHECK(deep.diagnostics.all()[0].location.column == 41); // the 31st '[' after the key
 
         auto scalar = json("  42");
         REQUIRE(scalar.diagnostics.all().size() == 1);
@@ -142,6 +142,20 @@ TEST_SUITE("audit") {
         REQUIRE(other.diagnostics.all().size() == 2);
         CHECK(other.diagnostics.all()[1].location.line == 2);
         CHECK(other.diagnostics.all()[1].location.column == 1);
+
+        // Elements of the top-level array that are not objects: refused, never skipped.
+        for (const char* text : {"[1]", "[\"a.example\"]", "[[{\"name_value\":\"a.example\"}]]",
+                                 "[{\"issuer_name\":\"x\",\"name_value\":\"a.example\"},null]"}) {
+            auto stray = json(text);
+            INFO(text);
+            REQUIRE(stray.diagnostics.all().size() == 1);
+            CHECK(stray.diagnostics.all()[0].rule == "json-format");
+        }
+        auto number_name = json("[{\"tbs_sha256\":\"ab\",\"dns_names\":[\"a.example\",7]}]");
+        REQUIRE(number_name.diagnostics.all().size() == 1);
+        CHECK(number_name.diagnostics.all()[0].rule == "invalid-name");
+        REQUIRE(number_name.certificates.size() == 1);
+        CHECK(names(number_name.certificates[0]) == std::vector<std::string>{"a.example"});
 
         auto truncated = json("[{\"issuer_name\":\"x\",\"name_");
         CHECK(truncated.certificates.empty());
