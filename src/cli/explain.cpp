@@ -4,6 +4,7 @@
 #include "caapol/caa/ca_table.hpp"
 #include "caapol/caa/validate.hpp"
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/dnssec_options.hpp"
 #include "caapol/climb/climb.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/climb/policy_source.hpp"
@@ -26,12 +27,17 @@ namespace {
 const char* const explain_usage =
     "usage: caapol explain [--ca IDENTIFIER [--account-uri URI] [--method METHOD]]\n"
     "                      [--resolver ADDR[@PORT]]... | [--zone FILE]... | [--policy FILE]...\n"
-    "                      [--format text|json] NAME...\n\n"
+    "                      [--format text|json] [--dnssec validate|require|off]\n"
+    "                      [--trust-anchor FILE]... [--dnssec-expiry-warn DAYS] [--now TIME]\n"
+    "                      NAME...\n\n"
     "Shows how a CA finds the relevant CAA record set of each NAME (RFC 8659 section 3),\n"
     "which issuers it authorises for non-wildcard and wildcard certificates, and, with --ca,\n"
     "whether that CA may issue and which rule decided. NAME may be a wildcard (*.example.com).\n"
     "The data comes from live DNS (default; --resolver), zone files (--zone) or policy files\n"
     "(--policy): exactly one kind.\n"
+    "Live answers are validated with DNSSEC from the trust anchors (CA/B BR 3.2.2.8.1): each\n"
+    "climb step shows [secure], [insecure], [indeterminate] or [bogus: why]; a bogus answer or\n"
+    "a failed DS/DNSKEY lookup denies with rule dnssec-bogus (exit 3).\n"
     "Exit status: 0 the CA may issue (without --ca: every lookup succeeded), 1 it may not,\n"
     "3 a lookup failed (a CA must not issue), 2 usage or input error; with several NAMEs the\n"
     "worst wins (3 over 1 over 0).";
@@ -121,12 +127,14 @@ int run_explain(const Arguments& args) {
          "output format") //
         ("name", po::value<std::vector<std::string>>()->value_name("NAME"),
          "a name to explain (NAMEs may also follow the options)");
+    add_dnssec_options(options);
     po::positional_options_description positional;
     positional.add("name", -1);
     po::variables_map values;
     if (!parse_arguments("explain", explain_usage, options, positional, args, values)) {
         return exit_ok;
     }
+    const DnssecSettings dnssec = dnssec_settings("explain", values);
 
     const std::string format = values["format"].as<std::string>();
     if (format != "text" && format != "json") {
@@ -221,7 +229,15 @@ int run_explain(const Arguments& args) {
                                  "--policy"};
             }
         }
-        source = std::make_unique<climb::LiveSource>(servers);
+        auto live = std::make_unique<climb::LiveSource>(servers);
+        if (dnssec.enabled()) {
+            try {
+                live->enable_dnssec(dnssec.options);
+            } catch (const std::runtime_error& e) {
+                throw InputError{std::string("--trust-anchor: ") + e.what()};
+            }
+        }
+        source = std::move(live);
     }
 
     std::vector<output::Explanation> explanations;
@@ -232,6 +248,10 @@ int run_explain(const Arguments& args) {
         e.climb = climb::climb(*source, name);
         e.request.wildcard = e.climb.name.rfind("*.", 0) == 0;
         e.decision = decide::decide(e.climb, e.request);
+        e.dnssec_warning = expiry_warning(dnssec, e.climb.dnssec);
+        if (!e.dnssec_warning.empty()) {
+            warn(e.climb.name + ": " + e.dnssec_warning);
+        }
         if (expectations) {
             diff::NameResult verdict = diff::compare(*expectations, e.climb, false);
             e.policy_status = verdict.status;

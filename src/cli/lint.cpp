@@ -4,6 +4,7 @@
 #include "caapol/lint/lint.hpp"
 
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/dnssec_options.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/output/diagnostics.hpp"
 #include "caapol/policy/policy.hpp"
@@ -121,8 +122,13 @@ int run_lint(const Arguments& args) {
         "--names does over live DNS")(
         "glob", po::value<std::vector<std::string>>(),
         "in directories, read files whose name matches this pattern instead of the defaults "
-        "(repeatable)")("path", po::value<std::vector<std::string>>(),
-                        "zone file or directory (the same as a plain argument)");
+        "(repeatable)")("now", po::value<std::string>()->value_name("TIME"),
+                        "check signed zones' signatures at TIME (Unix seconds or "
+                        "YYYY-MM-DD[THH:MM:SSZ]; default SOURCE_DATE_EPOCH, else the clock)")(
+        "dnssec-expiry-warn", po::value<unsigned>()->value_name("DAYS")->default_value(7),
+        "in signed zones, warn about signatures expiring within DAYS days")(
+        "path", po::value<std::vector<std::string>>(),
+        "zone file or directory (the same as a plain argument)");
     po::positional_options_description positional;
     positional.add("path", -1);
     po::variables_map values;
@@ -204,6 +210,11 @@ int run_lint(const Arguments& args) {
         }
         zone::ZoneSet zones = zone::load_zone_files(files, load_options, diagnostics);
         lint::check_records(zones, diagnostics);
+        lint::SignatureOptions signatures;
+        signatures.now = validation_time("lint", values);
+        signatures.expiry_warn_seconds =
+            static_cast<std::int64_t>(values["dnssec-expiry-warn"].as<unsigned>()) * 86400;
+        lint::check_signatures(zones, signatures, diagnostics);
         std::vector<diff::NameResult> verdicts;
         if (!policy_paths.empty()) {
             lint::DriftOptions drift;

@@ -1,6 +1,7 @@
 // caapol verify: compare live DNS with the policy, through resolvers or at every
 // authoritative server.
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/dnssec_options.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
@@ -35,7 +36,9 @@ const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
-    "                     [--shard K/N] [--strict] POLICY...\n\n"
+    "                     [--shard K/N] [--strict] [--dnssec validate|require|off]\n"
+    "                     [--trust-anchor FILE]... [--dnssec-expiry-warn DAYS] [--now TIME]\n"
+    "                     POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
     "the set the policy expects (its closest policy domain). A name that no policy domain\n"
@@ -45,6 +48,11 @@ const char* const verify_usage =
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
     "drifted names on standard output (the report then goes to standard error); a name whose\n"
     "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
+    "DNSSEC (CA/B BR 3.2.2.8.1): every answer a climb uses is validated from the trust anchors\n"
+    "(DS and DNSKEY fetched through the same servers); each step is secure, insecure (proven\n"
+    "unsigned), indeterminate (no anchor covers it) or bogus; bogus, or a failed DS/DNSKEY\n"
+    "lookup, makes the name an error, as it makes a CA refuse. A signature expiring within\n"
+    "--dnssec-expiry-warn days is a warning.\n"
     "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
     "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error.";
 
@@ -95,7 +103,10 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
     diff::NameResult shown;
     shown.name = std::move(result.name);
     shown.status = result.status;
+    shown.dnssec = std::move(result.dnssec);
     if (format == "text") {
+        shown.step_dnssec = std::move(result.step_dnssec);
+        shown.dnssec_warning = std::move(result.dnssec_warning);
         shown.expected_from = std::move(result.expected_from);
         shown.relevant_name = std::move(result.relevant_name);
         shown.found_at = std::move(result.found_at);
@@ -170,11 +181,10 @@ std::vector<std::string> sorted_unique(std::vector<std::string> names) {
 }
 
 // --authoritative: zones, their servers and serials, then one climb per (name, server).
-std::vector<diff::NameResult> verify_authoritative(const diff::Expectations& expectations,
-                                                   const std::vector<std::string>& names,
-                                                   climb::LiveLookups& lookups,
-                                                   const climb::Route& resolvers,
-                                                   std::uint16_t port) {
+std::vector<diff::NameResult>
+verify_authoritative(const diff::Expectations& expectations, const std::vector<std::string>& names,
+                     climb::LiveLookups& lookups, const climb::Route& resolvers, std::uint16_t port,
+                     const DnssecSettings& dnssec) {
     // 1. The zone of each name: the closest enclosing name with an SOA of its own.
     std::map<std::string, std::string> apex_error; // candidate -> "" (apex), "-" (not), error
     std::map<std::string, std::string> candidate_of;
@@ -349,6 +359,10 @@ std::vector<diff::NameResult> verify_authoritative(const diff::Expectations& exp
             owners.emplace_back(i, std::move(view));
         }
     }
+    if (dnssec.enabled()) {
+        // Each server's answers validated on their own; the chain through the resolvers.
+        lookups.enable_dnssec(dnssec.options, resolvers);
+    }
     std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
     std::vector<std::vector<diff::ServerView>> views(names.size());
     for (std::size_t k = 0; k < climbs.size(); ++k) {
@@ -481,11 +495,20 @@ int run_verify(const Arguments& args) {
          "names that no policy domain covers (unchecked) make the exit status 1") //
         ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
          "policy file (same as the POLICY... arguments)");
+    add_dnssec_options(options);
     po::positional_options_description positional;
     positional.add("policy", -1);
     po::variables_map values;
     if (!parse_arguments("verify", verify_usage, options, positional, args, values)) {
         return exit_ok;
+    }
+    const DnssecSettings dnssec = dnssec_settings("verify", values);
+    if (dnssec.enabled()) {
+        try {
+            dnssec::Validator probe(dnssec.options, {}); // the anchors load, or exit 2
+        } catch (const std::runtime_error& e) {
+            throw InputError{std::string("--trust-anchor: ") + e.what()};
+        }
     }
     if (values.count("policy") == 0) {
         throw UsageError{"verify", "a POLICY file is needed"};
@@ -605,7 +628,10 @@ int run_verify(const Arguments& args) {
     if (authoritative) {
         climb::LiveLookups lookups(engine);
         results = verify_authoritative(expectations, names, lookups, resolver_route,
-                                       static_cast<std::uint16_t>(port));
+                                       static_cast<std::uint16_t>(port), dnssec);
+        for (auto& r : results) {
+            r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+        }
         if (fix) {
             find_wildcard_owners(results, lookups, resolver_route);
         }
@@ -629,6 +655,9 @@ int run_verify(const Arguments& args) {
             auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
             climb::LiveLookups& lookups = *owned_lookups;
             lookups.expect_names(end - at + 16);
+            if (dnssec.enabled()) {
+                lookups.enable_dnssec(dnssec.options, resolver_route);
+            }
             climb::climb_stream(
                 lookups,
                 [&](climb::ClimbRequest& request, std::size_t& id) {
@@ -641,8 +670,11 @@ int run_verify(const Arguments& args) {
                     return true;
                 },
                 [&](std::size_t index, climb::Result&& climb) {
-                    results[index] = keep_what_is_shown(
-                        diff::compare(expectations, std::move(climb), false), format, fix);
+                    diff::NameResult r = diff::compare(expectations, std::move(climb), false);
+                    if (dnssec.enabled()) {
+                        r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+                    }
+                    results[index] = keep_what_is_shown(std::move(r), format, fix);
                 });
             sent[part] = lookups.queries_sent();
             keep_until_exit(std::move(owned_lookups));
@@ -705,11 +737,8 @@ int run_verify(const Arguments& args) {
     } else if (format == "json") {
         std::cout << output::render_results_json(results);
     } else if (format == "prometheus") {
-        std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-        if (const char* fixed = std::getenv("SOURCE_DATE_EPOCH")) {
-            now = std::atoll(fixed);
-        }
-        std::cout << output::render_results_prometheus(results, now);
+        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
+        std::cout << output::render_results_prometheus(results, dnssec.options.now);
     } else {
         std::cout << output::render_results_text(results);
     }

@@ -92,6 +92,17 @@ void Climber::feed(Answer answer) {
     result_.path.push_back(Step{std::move(queried), std::move(answer)});
     const Step& step = result_.path.back();
     const Answer& stored = step.answer;
+    if (stored.dnssec.state != dnssec::State::off) {
+        dnssec::combine(result_.dnssec, stored.dnssec);
+        if (stored.dnssec.fatal && kind != AnswerKind::failure) {
+            // RFC 4035 §5.5 / BR 3.2.2.8.1: a validation failure is never permission.
+            std::string reason = "DNSSEC validation of " + step.name + " CAA failed (" +
+                                 dnssec::state_name(stored.dnssec.state) +
+                                 "): " + stored.dnssec.reason;
+            finish(Outcome::failure, reason);
+            return;
+        }
+    }
 
     if (aliases_.size() > max_alias_hops) {
         finish(Outcome::failure, "the alias chain from " + climb_name_ + " is longer than " +

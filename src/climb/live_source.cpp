@@ -79,7 +79,7 @@ void LiveLookups::send(Node& node) {
         return;
     }
     dns::Query query{&servers[entry.server_index], node.first, dns::type_caa,
-                     entry.route.recursion_desired()};
+                     entry.route.recursion_desired(), validator_ != nullptr};
     // Two pointers: small enough for std::function to hold without allocating. Nodes of an
     // unordered_map stay put when it grows.
     Node* pointer = &node;
@@ -111,7 +111,55 @@ void LiveLookups::on_answer(Node& node, const dns::Response& response) {
         answer.answer.reason = entry.failures + server + ": " + answer.answer.reason;
     }
     entry.answer = std::move(answer);
+    if (validator_ != nullptr && entry.answer.answer.kind != AnswerKind::failure) {
+        Entry* pending = &entry;
+        validator_->validate(response.wire, node.first, dns::type_caa, server,
+                             [this, pending](dnssec::Status status) {
+                                 pending->answer.answer.dnssec = std::move(status);
+                                 finish(*pending);
+                             });
+        return;
+    }
     finish(entry);
+}
+
+void LiveLookups::enable_dnssec(const dnssec::Options& options, Route chain) {
+    chain_route_ = std::move(chain);
+    validator_ = std::make_unique<dnssec::Validator>(
+        options, [this](const std::string& name, std::uint16_t type, dnssec::FetchDone done) {
+            fetch(chain_route_, std::make_shared<const std::string>(name), type, 0, {},
+                  std::move(done));
+        });
+}
+
+void LiveLookups::fetch(const Route& route, std::shared_ptr<const std::string> name,
+                        std::uint16_t type, std::size_t index, std::string failures,
+                        dnssec::FetchDone done) {
+    if (route.servers().empty()) {
+        done({}, "", "no DNS server to ask");
+        return;
+    }
+    dns::Query query{&route.servers()[index], *name, type, route.recursion_desired(), true};
+    engine_.submit(
+        query, [this, route, name, type, index, failures = std::move(failures),
+                done = std::move(done)](const dns::Query&, const dns::Response& response) {
+            const std::string& server = route.display(index);
+            std::string error = response.error;
+            if (response.ok) {
+                auto header = dns::read_header(response.wire);
+                unsigned rcode = header ? header->rcode : unsigned{dns::rcode_formerr};
+                if (rcode == dns::rcode_noerror || rcode == dns::rcode_nxdomain) {
+                    done(response.wire, server, {});
+                    return;
+                }
+                error = "the server answered " + dns::rcode_name(rcode);
+            }
+            if (index + 1 < route.servers().size()) {
+                fetch(route, name, type, index + 1, failures + server + ": " + error + "; ", done);
+                return;
+            }
+            done({}, server, failures + error);
+        });
 }
 
 void LiveLookups::finish(Entry& entry) {

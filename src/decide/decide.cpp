@@ -214,7 +214,9 @@ Decision decide(const climb::Result& result, const Request& request) {
         decision.non_wildcard.kind = Issuance::Kind::unknown;
         decision.wildcard.kind = Issuance::Kind::unknown;
         decision.verdict = Verdict::error;
-        decision.rule = rule::lookup_failed;
+        decision.rule = result.dnssec.fatal && result.dnssec.state != dnssec::State::error
+                            ? rule::dnssec_bogus
+                            : rule::lookup_failed;
         decision.reason = "The CAA lookup failed, so no CA may issue (CA/B BR 3.2.2.8): " +
                           (result.reason.empty() ? std::string("unknown error") : result.reason) +
                           ".";

@@ -135,6 +135,12 @@ NameResult compare(const Expectations& expectations, climb::Result&& actual, boo
     fill_expectation(expected, std::move(actual.name), out); // actual.name is gone from here
     out.aliases = climb_aliases(actual);                     // before the names leave the path
     out.path.reserve(actual.path.size());
+    out.dnssec = std::move(actual.dnssec);
+    if (out.dnssec.state != dnssec::State::off) {
+        for (auto& step : actual.path) {
+            out.step_dnssec.emplace_back(step.name, std::move(step.answer.dnssec));
+        }
+    }
     for (auto& step : actual.path) {
         out.path.push_back(std::move(step.name));
     }
@@ -231,6 +237,10 @@ NameResult compare_servers(const Expectations& expectations, const std::string& 
     out.found_at = shown->found_at;
     out.path = shown->path;
     out.aliases = shown->aliases;
+    out.step_dnssec = shown->step_dnssec;
+    for (const auto& one : per_server) {
+        dnssec::combine(out.dnssec, one.dnssec);
+    }
     out.difference = shown->difference;
     out.ttl_notes = shown->ttl_notes;
     out.own_rrset_of_inherit = shown->own_rrset_of_inherit;

@@ -207,8 +207,8 @@ void Engine::start(Slot& slot) {
         }
     }
     std::string error;
-    auto wire =
-        build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired, &error);
+    auto wire = build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired,
+                            &error, slot.query.dnssec);
     if (!wire) {
         complete(slot, Response{false, {}, error, false});
         return;

@@ -276,7 +276,7 @@ std::string type_name(std::uint16_t type) {
 }
 
 std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
-                                       bool recursion_desired, std::string* error) {
+                                       bool recursion_desired, std::string* error, bool dnssec) {
     // Written directly rather than through ldns_pkt2wire: its name-compression tree cost a
     // fifth of verify's CPU time, and a query holds a single name. Answers are still parsed
     // by ldns_wire2pkt.
@@ -287,18 +287,12 @@ std::optional<std::string> build_query(std::uint16_t id, std::string_view name, 
     std::string wire;
     wire.reserve(12 + name.size() + 2 + 4 + 11);
     const unsigned char flags_high = recursion_desired ? 0x01 : 0x00; // RD
-    const unsigned char header[12] = {static_cast<unsigned char>(id >> 8),
-                                      static_cast<unsigned char>(id & 0xff),
-                                      flags_high,
-                                      0,
-                                      0,
-                                      1, // QDCOUNT
-                                      0,
-                                      0,
-                                      0,
-                                      0,
-                                      0,
-                                      1}; // ARCOUNT: the OPT record
+    const unsigned char header[12] = {
+        static_cast<unsigned char>(id >> 8), static_cast<unsigned char>(id & 0xff), flags_high,
+        // CD (RFC 4035 §3.2.2) towards resolvers
+        static_cast<unsigned char>(dnssec && recursion_desired ? 0x10 : 0x00), 0,
+        1,                 // QDCOUNT
+        0, 0, 0, 0, 0, 1}; // ARCOUNT: the OPT record
     wire.append(reinterpret_cast<const char*>(header), sizeof header);
     // Labels from presentation form (names from DNS may carry \DDD or \X escapes), written
     // straight into the message after a length octet filled in at the label's end.
@@ -351,7 +345,9 @@ std::optional<std::string> build_query(std::uint16_t id, std::string_view name, 
         static_cast<unsigned char>(type >> 8), static_cast<unsigned char>(type & 0xff), 0, 1,
         // OPT: root owner, type 41, UDP payload size, extended RCODE/version/flags 0, no data
         0, 0, 41, static_cast<unsigned char>(edns_buffer_size >> 8),
-        static_cast<unsigned char>(edns_buffer_size & 0xff), 0, 0, 0, 0, 0, 0};
+        static_cast<unsigned char>(edns_buffer_size & 0xff), 0, 0,
+        static_cast<unsigned char>(dnssec ? 0x80 : 0x00), // DO (RFC 3225)
+        0, 0, 0};
     wire.append(reinterpret_cast<const char*>(tail), sizeof tail);
     return wire;
 }

@@ -52,6 +52,9 @@ const std::vector<Rule>& rules() {
         {"parameter-case", Severity::warning, "mixed-case parameter key",
          "Let's Encrypt ignores parameters such as AccountURI= entirely. Write parameter keys "
          "in lower case."},
+        {"parameter-hyphen", Severity::warning, "parameter tag with a hyphen",
+         "RFC 8659 allows inner hyphens in parameter tags, but Let's Encrypt refuses such a "
+         "record as malformed: it authorises nobody there. Use a tag without hyphens."},
         {"unknown-validation-method", Severity::warning,
          "validationmethods label not in the ACME registry",
          "RFC 8657 labels are http-01, dns-01, tls-alpn-01 (and dns-account-01), or "
@@ -127,6 +130,29 @@ const std::vector<Rule>& rules() {
          "a policy domain the loaded zones cannot answer for (error with --strict)",
          "The name is outside every zone given, below a delegation whose zone is not loaded, "
          "or aliased out of the loaded zones. Give its zone file too."},
+        // Signed zone files (lint/dnssec.cpp).
+        {"dnssec-no-dnskey", Severity::warning, "RRSIGs without a DNSKEY RRset at the apex",
+         "The file holds signatures but no DNSKEY RRset, so lint cannot check them (and a "
+         "zone served like this has no keys for validators). Lint the whole signed zone, "
+         "DNSKEY records included."},
+        {"dnssec-unsigned", Severity::error,
+         "a CAA or NSEC/NSEC3 RRset without RRSIG in a signed zone",
+         "Validating CAs (BR 3.2.2.8.1) see an unsigned RRset of a signed zone as bogus and "
+         "refuse to issue. Re-sign the zone."},
+        {"dnssec-signature-invalid", Severity::error,
+         "the RRset does not match its RRSIG (edited after signing)",
+         "The records were changed after the zone was signed: validating CAs see them as "
+         "bogus. Re-sign the zone after editing."},
+        {"dnssec-signature-expired", Severity::error, "the RRSIG has expired",
+         "Validating CAs see the RRset as bogus. Re-sign the zone (and make re-signing "
+         "automatic)."},
+        {"dnssec-signature-not-yet-valid", Severity::error,
+         "the RRSIG's inception is in the future",
+         "The signer's clock or the -i date is wrong: validating CAs see the RRset as bogus "
+         "until then. Re-sign with a correct inception."},
+        {"dnssec-signature-expiring", Severity::warning,
+         "the RRSIG expires within --dnssec-expiry-warn days",
+         "When it expires, validating CAs will refuse to issue. Re-sign the zone before then."},
     };
     return table;
 }

@@ -113,7 +113,18 @@ void text_one(std::string& out, const Explanation& e) {
         if (!step.answer.server.empty()) {
             out += " [" + escape_for_terminal(step.answer.server) + "]";
         }
+        if (step.answer.dnssec.state != dnssec::State::off) {
+            std::string tag = dnssec::state_name(step.answer.dnssec.state);
+            if (step.answer.dnssec.state != dnssec::State::secure &&
+                !step.answer.dnssec.reason.empty()) {
+                tag += ": " + step.answer.dnssec.reason;
+            }
+            out += " [" + escape_for_terminal(tag) + "]";
+        }
         out += "\n";
+    }
+    if (!e.dnssec_warning.empty()) {
+        out += "  warning: " + escape_for_terminal(e.dnssec_warning) + "\n";
     }
     if (e.policy_status == diff::Status::unchecked) {
         out += "  policy: unchecked: no policy domain covers " +
@@ -220,6 +231,15 @@ std::string json_record(const decide::RecordInfo& info, bool deciding) {
     return out + "}";
 }
 
+std::string json_dnssec(const dnssec::Status& s, const std::string& warning) {
+    std::string out = std::string("{\"state\":\"") + dnssec::state_name(s.state) + "\"";
+    out += ",\"reason\":" + (s.reason.empty() ? std::string("null") : json_string(s.reason));
+    out += ",\"expires\":" +
+           (s.expires == 0 ? std::string("null") : json_string(dnssec::date_text(s.expires)));
+    out += ",\"warning\":" + (warning.empty() ? std::string("null") : json_string(warning));
+    return out + "}";
+}
+
 std::string json_step(const climb::Step& step) {
     const auto& a = step.answer;
     std::string out = "{\"name\":" + json_string(step.name);
@@ -237,6 +257,9 @@ std::string json_step(const climb::Step& step) {
         out += ",\"reason\":" + json_string(a.reason);
     }
     out += ",\"server\":" + (a.server.empty() ? std::string("null") : json_string(a.server));
+    if (a.dnssec.state != dnssec::State::off) {
+        out += ",\"dnssec\":" + json_dnssec(a.dnssec, {});
+    }
     return out + "}";
 }
 
@@ -272,7 +295,12 @@ std::string json_one(const Explanation& e) {
     }
     out += "],\"issuers\":{\"non_wildcard\":" + json_issuance(decision.non_wildcard, decision);
     out += ",\"wildcard\":" + json_issuance(decision.wildcard, decision);
-    out += "},\"climb\":[";
+    if (result.dnssec.state != dnssec::State::off) {
+        out += "},\"dnssec\":" + json_dnssec(result.dnssec, e.dnssec_warning);
+        out += ",\"climb\":[";
+    } else {
+        out += "},\"climb\":[";
+    }
     for (std::size_t i = 0; i < result.path.size(); ++i) {
         out += (i ? "," : "") + json_step(result.path[i]);
     }

@@ -70,6 +70,27 @@ void json_sourced(std::ostringstream& out, const std::vector<climb::SourcedRecor
     out << "]";
 }
 
+// "[secure]", "[bogus: why]".
+std::string dnssec_tag(const dnssec::Status& s) {
+    std::string out = std::string("[") + dnssec::state_name(s.state);
+    if (!s.reason.empty() && s.state != dnssec::State::secure) {
+        out += ": " + s.reason;
+    }
+    return esc(out + "]");
+}
+
+std::string json_dnssec(const dnssec::Status& s, const std::string& warning = {}) {
+    if (s.state == dnssec::State::off) {
+        return "null";
+    }
+    std::string out = std::string("{\"state\":\"") + dnssec::state_name(s.state) + "\"";
+    out += ",\"reason\":" + (s.reason.empty() ? std::string("null") : text::json_string(s.reason));
+    out += ",\"expires\":" +
+           (s.expires == 0 ? std::string("null") : text::json_string(dnssec::date_text(s.expires)));
+    out += ",\"warning\":" + (warning.empty() ? std::string("null") : text::json_string(warning));
+    return out + "}";
+}
+
 std::string json_or_null(const std::string& s) {
     return s.empty() ? "null" : text::json_string(s);
 }
@@ -138,6 +159,12 @@ std::string render_results_text(const std::vector<diff::NameResult>& results) {
         for (const auto& note : r.notes) {
             out << "  note: " << esc(note) << "\n";
         }
+        for (const auto& [step, state] : r.step_dnssec) {
+            out << "  step " << esc(step.empty() ? "." : step) << " " << dnssec_tag(state) << "\n";
+        }
+        if (!r.dnssec_warning.empty()) {
+            out << "  warning: " << esc(r.dnssec_warning) << "\n";
+        }
         for (const auto& s : r.servers) {
             out << "  server " << esc(s.server) << " zone " << esc(s.zone.empty() ? "." : s.zone)
                 << " serial ";
@@ -147,6 +174,9 @@ std::string render_results_text(const std::vector<diff::NameResult>& results) {
                 out << "? (" << esc(s.serial_error) << ")";
             }
             out << ": " << diff::status_name(s.status);
+            if (s.result.dnssec.state != dnssec::State::off) {
+                out << " " << dnssec_tag(s.result.dnssec);
+            }
             if (s.result.outcome == climb::Outcome::failure) {
                 out << ": " << esc(s.result.reason) << "\n";
                 continue;
@@ -205,10 +235,16 @@ std::string render_results_json(const std::vector<diff::NameResult>& results) {
             out << ",\"error\":"
                 << (s.result.outcome == climb::Outcome::failure ? text::json_string(s.result.reason)
                                                                 : "null")
-                << "}";
+                << ",\"dnssec\":" << json_dnssec(s.result.dnssec) << "}";
         }
         out << "],\"servers_disagree\":" << (r.servers_disagree ? "true" : "false")
-            << ",\"error\":" << (r.error.empty() ? "null" : text::json_string(r.error)) << "}";
+            << ",\"error\":" << (r.error.empty() ? "null" : text::json_string(r.error));
+        out << ",\"dnssec\":" << json_dnssec(r.dnssec, r.dnssec_warning) << ",\"steps\":[";
+        for (std::size_t j = 0; j < r.step_dnssec.size(); ++j) {
+            out << (j ? "," : "") << "{\"name\":" << text::json_string(r.step_dnssec[j].first)
+                << ",\"dnssec\":" << json_dnssec(r.step_dnssec[j].second) << "}";
+        }
+        out << "]}";
     }
     ResultsSummary s = summarize_results(results);
     out << "\n],\"summary\":{\"checked\":" << s.checked << ",\"ok\":" << s.ok
@@ -273,6 +309,31 @@ std::string render_results_prometheus(const std::vector<diff::NameResult>& resul
         error_lines += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
     }
     lines += error_lines;
+    bool validated = false;
+    for (const auto& r : results) {
+        validated = validated || r.dnssec.state != dnssec::State::off;
+    }
+    if (validated) {
+        lines += "# HELP caapol_caa_dnssec_bogus 1 when DNSSEC validation of the name's CAA "
+                 "lookups failed (bogus or a DS/DNSKEY lookup error).\n"
+                 "# TYPE caapol_caa_dnssec_bogus gauge\n";
+        for (const auto& r : results) {
+            lines += "caapol_caa_dnssec_bogus{name=\"";
+            append_prometheus_label(lines, r.name);
+            lines += r.dnssec.fatal ? "\"} 1\n" : "\"} 0\n";
+        }
+        lines += "# HELP caapol_caa_rrsig_expiry_seconds Seconds until the earliest signature "
+                 "a secure CAA answer rests on expires.\n"
+                 "# TYPE caapol_caa_rrsig_expiry_seconds gauge\n";
+        for (const auto& r : results) {
+            if (r.dnssec.state != dnssec::State::secure || r.dnssec.expires == 0) {
+                continue;
+            }
+            lines += "caapol_caa_rrsig_expiry_seconds{name=\"";
+            append_prometheus_label(lines, r.name);
+            lines += "\"} " + std::to_string(r.dnssec.expires - timestamp) + "\n";
+        }
+    }
     std::ostringstream out;
     ResultsSummary s = summarize_results(results);
     out << "# HELP caapol_names_checked Names checked by the last run.\n"

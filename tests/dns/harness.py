@@ -209,9 +209,13 @@ class DnsServers:
         self._wait_ready(process, address, port, probe, log, rd=False)
         return Nsd(address, port, process, probe)
 
-    def start_unbound(self, stubs, address="127.0.0.1", port=None):
+    def start_unbound(self, stubs, address="127.0.0.1", port=None, trust_anchor=None,
+                      raw=False):
         """stubs: {zone: [ADDR@PORT, ...]} (IPv4 or IPv6 addresses). Listens on `address`
-        (127.0.0.x or ::1). Returns "ADDR@PORT" of the resolver."""
+        (127.0.0.x or ::1). Returns "ADDR@PORT" of the resolver. trust_anchor: a DS/DNSKEY
+        file: Unbound validates from it (bogus answers become SERVFAIL with an extended
+        error); raw: no validator module at all (answers passed through with their RRSIGs, for
+        a validator of caapol's own); otherwise every stub zone is domain-insecure."""
         port = port or free_port((address,))
         if not port_is_free(address, port):
             raise RuntimeError(f"{address}@{port} is in use")
@@ -247,8 +251,15 @@ class DnsServers:
         ]
         # Nothing outside the test zones is resolved: no query can leave the machine.
         lines.append('  local-zone: "." refuse')
+        if raw:
+            lines.append('  module-config: "iterator"')
+        elif trust_anchor:
+            lines += ['  module-config: "validator iterator"',
+                      f'  trust-anchor-file: "{os.path.abspath(trust_anchor)}"',
+                      "  ede: yes", "  val-log-level: 2", "  aggressive-nsec: no"]
         for zone in stubs:
-            lines.append(f"  domain-insecure: {zone}")
+            if not trust_anchor and not raw:
+                lines.append(f"  domain-insecure: {zone}")
             lines.append(f'  local-zone: "{zone}." transparent')
         lines += ["remote-control:", "  control-enable: no"]
         for zone, addresses in stubs.items():

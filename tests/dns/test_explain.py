@@ -151,7 +151,7 @@ def main():
             port = resolver.rsplit("@", 1)[1]
             resolver = f"[::1]:{port}"  # the bracketed form; "::1@PORT" is what errors print
         sources = {
-            "live": ["--resolver", resolver],
+            "live": ["--dnssec", "off", "--resolver", resolver],
             "zone": ["--zone", zones["test"], "--zone", zones["example"]],
             "policy": ["--policy", os.path.join(data, "scenarios.toml")],
         }

@@ -36,7 +36,7 @@ EXPECTED = {
 
 def run(responder, fmt, *extra):
     start = time.monotonic()
-    p = subprocess.run([CAAPOL, "verify", "--resolver", responder.endpoint, "--timeout", "1",
+    p = subprocess.run([CAAPOL, "verify", "--dnssec", "off", "--resolver", responder.endpoint, "--timeout", "1",
                         "--retries", "1", "--format", fmt, *extra, "--names",
                         os.path.join(DATA, "dns", "hostile-names.txt"),
                         os.path.join(DATA, "dns", "hostile.toml")],

@@ -47,7 +47,7 @@ def tearDownModule():
 
 
 def verify(*args, resolver=None, env=None):
-    command = [CAAPOL, "verify", "--resolver", resolver or RESOLVER, "--retries", "1"]
+    command = [CAAPOL, "verify", "--dnssec", "off", "--resolver", resolver or RESOLVER, "--retries", "1"]
     command += [] if "--timeout" in args else ["--timeout", "3"]
     command += list(args)
     full_env = dict(os.environ, **(env or {}))
@@ -252,7 +252,7 @@ class ThroughResolver(unittest.TestCase):
         silent.bind(("127.0.0.1", 0))
         try:
             endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
-            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+            p = subprocess.run([CAAPOL, "verify", "--dnssec", "off", "--resolver", endpoint, "--timeout", "0.3",
                                 "--retries", "1", "--format", "json", data("ok.toml")],
                                capture_output=True, text=True, timeout=60)
         finally:
@@ -271,7 +271,7 @@ class ThroughResolver(unittest.TestCase):
         try:
             endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
             start = time.monotonic()
-            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+            p = subprocess.run([CAAPOL, "verify", "--dnssec", "off", "--resolver", endpoint, "--timeout", "0.3",
                                 "--retries", "0", "--max-in-flight", "10", "--format", "json",
                                 "--names", names, data("ok.toml")],
                                capture_output=True, text=True, timeout=60)
@@ -290,7 +290,7 @@ class ThroughResolver(unittest.TestCase):
         silent.bind(("127.0.0.1", 0))
         try:
             endpoint = f"127.0.0.1@{silent.getsockname()[1]}"
-            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--resolver", RESOLVER,
+            p = subprocess.run([CAAPOL, "verify", "--dnssec", "off", "--resolver", endpoint, "--resolver", RESOLVER,
                                 "--timeout", "0.3", "--retries", "0", data("ok.toml")],
                                capture_output=True, text=True, timeout=60)
         finally:
@@ -479,7 +479,7 @@ class OverIpv6(unittest.TestCase):
         try:
             endpoint = f"::1@{silent.getsockname()[1]}"
             start = time.monotonic()
-            p = subprocess.run([CAAPOL, "verify", "--resolver", endpoint, "--timeout", "0.3",
+            p = subprocess.run([CAAPOL, "verify", "--dnssec", "off", "--resolver", endpoint, "--timeout", "0.3",
                                 "--retries", "1", "--format", "json", data("ok.toml")],
                                capture_output=True, text=True, timeout=60)
             elapsed = time.monotonic() - start

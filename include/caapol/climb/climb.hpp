@@ -40,6 +40,7 @@ struct Result {
     std::vector<SourcedRecord> records;
     std::vector<Step> path; // every lookup, in order
     std::string reason;     // outcome == failure: why, naming the server and name
+    dnssec::Status dnssec;  // every step's state folded (dnssec::combine)
 };
 
 // Where a climb starts.

@@ -9,6 +9,7 @@
 #include "caapol/dns/engine.hpp"
 #include "caapol/dns/message.hpp"
 #include "caapol/dns/server.hpp"
+#include "caapol/dnssec/validator.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -68,6 +69,12 @@ public:
                std::function<void(const std::optional<dns::Message>&, const std::string& server,
                                   const std::string& error)>
                    done);
+    // Validation on (before the first lookup): every CAA answer is asked with DO (and CD)
+    // and gets a dnssec::Status; the DS and DNSKEY RRsets of the chain of trust are asked
+    // through `chain` (the resolvers) and cached for the run. Throws std::runtime_error when
+    // a trust anchor file is unusable.
+    void enable_dnssec(const dnssec::Options& options, Route chain);
+    const dnssec::Validator* validator() const { return validator_.get(); }
     // How many distinct names a run will likely ask (sizes the cache once).
     void expect_names(std::size_t count) { expected_names_ = count; }
     void run() { engine_.run(); }
@@ -93,8 +100,12 @@ private:
     void send(Node& node);
     void on_answer(Node& node, const dns::Response& response);
     void finish(Entry& entry);
+    void fetch(const Route& route, std::shared_ptr<const std::string> name, std::uint16_t type,
+               std::size_t index, std::string failures, dnssec::FetchDone done);
 
     dns::Engine engine_;
+    std::unique_ptr<dnssec::Validator> validator_;
+    Route chain_route_;
     std::unordered_map<std::string, Table> tables_; // by route key
     Route last_route_;                              // the route of last_table_ (kept alive)
     Table* last_table_ = nullptr;
@@ -108,6 +119,8 @@ public:
                         bool recursion_desired = true);
     Answer lookup(const std::string& name) override;
     std::uint64_t queries_sent() const { return lookups_.queries_sent(); }
+    // Validation of every answer, the chain of trust through the same servers.
+    void enable_dnssec(const dnssec::Options& options) { lookups_.enable_dnssec(options, route_); }
 
 private:
     Route route_;

@@ -4,6 +4,7 @@
 
 #include "caapol/caa/record.hpp"
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/dnssec/status.hpp"
 
 #include <cstdint>
 #include <string>
@@ -39,6 +40,7 @@ struct Answer {
     // kind == records synthesized from a wildcard (RFC 4592): the wildcard owner ("*.x"), which
     // holds the records; empty when the records are the queried name's own (or not known).
     std::string owner;
+    dnssec::Status dnssec{}; // live DNS with validation on: the answer's state
 };
 
 class Source {

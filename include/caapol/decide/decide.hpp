@@ -108,6 +108,9 @@ struct Decision {
 // Rule ids (stable; documented in the man page).
 namespace rule {
 inline constexpr const char* lookup_failed = "lookup-failed";
+// A lookup on the path failed DNSSEC validation (bogus, or a failed DS/DNSKEY lookup): BR
+// 3.2.2.8.1 forbids treating it as permission.
+inline constexpr const char* dnssec_bogus = "dnssec-bogus";
 inline constexpr const char* no_caa = "no-caa";
 inline constexpr const char* critical_unknown_tag = "critical-unknown-tag";
 inline constexpr const char* no_issue_property = "no-issue-property";

@@ -73,6 +73,11 @@ struct NameResult {
     std::string error;                 // status == error: why (server and reason)
     std::vector<ServerView> servers;   // authoritative mode
     bool servers_disagree = false;
+    // DNSSEC validation on: the climb's folded state (authoritative mode: every server's), each
+    // step's (name, state), and the warning about a signature soon to expire (set by verify).
+    dnssec::Status dnssec;
+    std::vector<std::pair<std::string, dnssec::Status>> step_dnssec;
+    std::string dnssec_warning;
 };
 
 // The policy's expectations, with the policy's domains in a hash table: verify compares

@@ -35,6 +35,7 @@ struct Query {
     std::string_view name; // normalized
     std::uint16_t type = 0;
     bool recursion_desired = true;
+    bool dnssec = false; // DO (and CD with recursion): answers keep RRSIG, NSEC, NSEC3
 };
 
 struct Response {

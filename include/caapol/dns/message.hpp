@@ -32,10 +32,12 @@ enum Rcode : std::uint8_t {
 std::string rcode_name(unsigned rcode);
 std::string type_name(std::uint16_t type);
 
-// A query in wire form (EDNS0 with a 1232-byte buffer). Returns nullopt when `name` is not a
-// valid domain name (*error says why).
+// A query in wire form (EDNS0 with a 1232-byte buffer). `dnssec`: the DO bit, and CD when
+// recursion is desired (a validating resolver then hands bogus data over to be diagnosed).
+// Returns nullopt when `name` is not a valid domain name (*error says why).
 std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
-                                       bool recursion_desired, std::string* error);
+                                       bool recursion_desired, std::string* error,
+                                       bool dnssec = false);
 
 // The header and question of a message, read without trusting the rest: enough to match an
 // answer to its query.

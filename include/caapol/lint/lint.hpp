@@ -7,6 +7,7 @@
 #include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ const Rule* find_rule(std::string_view id);
 
 // RFC and CA/B rules on every CAA record and every name's CAA RRset.
 void check_records(const zone::ZoneSet& zones, Diagnostics& diagnostics);
+
+// Signed zone files (lint/dnssec.cpp): the CAA RRsets and NSEC/NSEC3 records of every file
+// holding RRSIGs, checked against the zone's DNSKEYs at `now` (rules dnssec-*).
+struct SignatureOptions {
+    std::int64_t now = 0;
+    std::int64_t expiry_warn_seconds = 7 * 86400;
+};
+void check_signatures(const zone::ZoneSet& zones, const SignatureOptions& options,
+                      Diagnostics& diagnostics);
 
 struct DriftOptions {
     bool strict = false; // policy domains that cannot be checked are errors, not notes

@@ -16,6 +16,7 @@ struct Explanation {
     climb::Result climb;
     decide::Request request;
     decide::Decision decision;
+    std::string dnssec_warning; // a signature of a secure answer expires soon
     // explain --policy: the policy's verdict of the name (diff::compare, as lint and verify
     // give it): ok with the policy domain it comes from, or unchecked when none covers it.
     std::optional<diff::Status> policy_status;
