@@ -1,6 +1,7 @@
 // caapol verify: compare live DNS with the policy, through resolvers or at every
 // authoritative server.
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/inputs.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
@@ -70,76 +71,6 @@ Shard parse_shard(const std::string& text) {
                                        "': expected K/N with 0 <= K < N"};
     }
     return shard;
-}
-
-// Host names plus '_' labels and a leading "*." (names to check need not be host names).
-std::string check_name(std::string_view name) {
-    if (name.rfind("*.", 0) == 0) {
-        name.remove_prefix(2);
-    }
-    if (!name.empty() && name.back() == '.') {
-        name.remove_suffix(1);
-    }
-    if (name.empty()) {
-        return "a name below the root is needed";
-    }
-    if (name.size() > 253) {
-        return "longer than 253 characters";
-    }
-    std::size_t begin = 0;
-    while (begin <= name.size()) {
-        std::size_t dot = name.find('.', begin);
-        std::string_view label = name.substr(
-            begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
-        if (label.empty() || label.size() > 63) {
-            return "labels must have 1 to 63 characters";
-        }
-        for (char c : label) {
-            bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_';
-            if (!allowed) {
-                return "only letters, digits, '-' and '_' are allowed in labels";
-            }
-        }
-        if (dot == std::string_view::npos) {
-            break;
-        }
-        begin = dot + 1;
-    }
-    return {};
-}
-
-std::vector<std::string> read_names(const std::string& path) {
-    std::string content = read_file(path); // InputError when unreadable
-    std::vector<std::string> names;
-    names.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
-    std::size_t line_number = 0;
-    std::string_view rest = content;
-    while (!rest.empty()) {
-        std::size_t newline = rest.find('\n');
-        std::string_view line = rest.substr(0, newline);
-        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-        ++line_number;
-        if (auto hash = line.find('#'); hash != std::string_view::npos) {
-            line = line.substr(0, hash);
-        }
-        line = text::trim(text::trim(line));
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-            line = text::trim(line);
-        }
-        if (line.empty()) {
-            continue;
-        }
-        std::string problem = check_name(line);
-        if (!problem.empty()) {
-            throw InputError{path + ":" + std::to_string(line_number) + ": '" +
-                             text::escape_for_terminal(line) +
-                             "' is not a domain name: " + problem};
-        }
-        names.push_back(dns_name::normalize(line));
-    }
-    return names;
 }
 
 // Hands a large object to the operating system at exit instead of freeing it piece by

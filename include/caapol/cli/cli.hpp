@@ -36,6 +36,7 @@ int run_cas(const Arguments& args);
 int run_lint(const Arguments& args);
 int run_verify(const Arguments& args);
 int run_explain(const Arguments& args);
+int run_import(const Arguments& args);
 
 // Thrown for bad usage (unknown option, missing argument); main prints it with a hint to
 // --help and exits 2.

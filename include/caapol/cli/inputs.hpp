@@ -1,0 +1,30 @@
+// Inputs shared by several subcommands: zone files found in paths (lint, import) and name
+// lists (verify, import).
+#pragma once
+
+#include "caapol/zone/zone.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace caapol::cli {
+
+// The zone files of `paths`: files as given, directories searched for *.zone, *.db, db.* and
+// names ending in a dot (or names matching one of `globs`), sorted, hidden directories and
+// symbolic links skipped. Each file found in a directory gets `include_root`, or when that is
+// empty the git work tree holding it, else the directory given. Throws InputError for a path
+// that does not exist or a directory that cannot be read.
+std::vector<zone::ZoneFile> zone_files(const std::vector<std::string>& paths,
+                                       const std::vector<std::string>& globs,
+                                       const std::string& include_root);
+
+// Why `name` is not a name to look up ("" when it is): host names plus '_' labels and a
+// leading "*.".
+std::string check_name(std::string_view name);
+
+// The names of a names file (one per line, '#' comments), normalized. Throws InputError naming
+// FILE:LINE for a line that is not a name, or when the file cannot be read.
+std::vector<std::string> read_names(const std::string& path);
+
+} // namespace caapol::cli
