@@ -152,8 +152,14 @@ int run_import(const Arguments& args) {
             if (!diagnostics.has_errors()) {
                 sets = importer::from_zones(zones, diagnostics);
             }
-            for (const auto& file : zones.files) {
-                header.push_back("  zone file " + file);
+            // Every domain names its file and line too: the header stays short.
+            constexpr std::size_t listed = 50;
+            for (std::size_t i = 0; i < zones.files.size() && i < listed; ++i) {
+                header.push_back("  zone file " + zones.files[i]);
+            }
+            if (zones.files.size() > listed) {
+                header.push_back("  and " + std::to_string(zones.files.size() - listed) +
+                                 " more zone files");
             }
         } else if (from == "json") {
             for (const auto& path : inputs) {

@@ -211,6 +211,9 @@ private:
     }
 
     void emit_list(const char* key, const std::vector<Entry>& entries) {
+        if (entries.empty()) {
+            return; // its records were refused
+        }
         std::string prefix = std::string(key) + " = [";
         if (entries.size() == 1 && prefix.size() + entries[0].text.size() < 99) {
             emit(prefix + entries[0].text + "]", entries[0].source);
