@@ -208,9 +208,10 @@ class DnsServers:
         self._wait_ready(process, address, port, probe, log, rd=False)
         return Nsd(address, port, process, probe)
 
-    def start_unbound(self, stubs, address="127.0.0.1", port=None):
+    def start_unbound(self, stubs, address="127.0.0.1", port=None, extra=()):
         """stubs: {zone: [ADDR@PORT, ...]} (IPv4 or IPv6 addresses). Listens on `address`
-        (127.0.0.x or ::1). Returns "ADDR@PORT" of the resolver."""
+        (127.0.0.x or ::1). `extra`: more "server:" lines ("serve-original-ttl: yes").
+        Returns "ADDR@PORT" of the resolver."""
         port = port or free_port((address,))
         if not port_is_free(address, port):
             raise RuntimeError(f"{address}@{port} is in use")
@@ -244,6 +245,7 @@ class DnsServers:
             "  rrset-cache-size: 64m",
             "  unwanted-reply-threshold: 0",
         ]
+        lines += ["  " + line for line in extra]
         # Nothing outside the test zones is resolved: no query can leave the machine.
         lines.append('  local-zone: "." refuse')
         for zone in stubs:
