@@ -224,17 +224,17 @@ int run_import(const Arguments& args) {
         output::WrittenPolicy written;
         const std::string target =
             values.count("output") > 0 ? values["output"].as<std::string>() : "-";
-        if (!diagnostics.has_errors()) {
+        // Every stage runs on what the earlier ones accepted, so that one run names every
+        // record the format cannot hold; a zone with syntax errors is not read further.
+        const bool unreadable = diagnostics.has_errors() && sets.empty();
+        if (!unreadable) {
             entries = importer::derive(std::move(sets), diagnostics);
-        }
-        if (!diagnostics.has_errors()) {
             output::PolicyWriterOptions writer;
             writer.header = header;
+            const bool complete = !diagnostics.has_errors();
             written = output::render_policy(entries, writer, diagnostics);
-        }
-        if (!diagnostics.has_errors()) {
             importer::check_round_trip(written, target == "-" ? "(imported policy)" : target,
-                                       entries, diagnostics);
+                                       entries, complete && !diagnostics.has_errors(), diagnostics);
         }
         diagnostics.sort_by_location();
         print_diagnostics(diagnostics, std::cerr);

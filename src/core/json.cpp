@@ -269,7 +269,7 @@ private:
 
     std::optional<std::uint32_t> hex4() {
         if (pos_ + 4 > text_.size()) {
-            fail("a \\u escape needs four hexadecimal digits");
+            fail("a unicode escape needs four hexadecimal digits");
             return std::nullopt;
         }
         std::uint32_t cp = 0;
@@ -283,7 +283,7 @@ private:
             } else if (h >= 'A' && h <= 'F') {
                 digit = static_cast<std::uint32_t>(h - 'A' + 10);
             } else {
-                fail("a \\u escape needs four hexadecimal digits");
+                fail("a unicode escape needs four hexadecimal digits");
                 return std::nullopt;
             }
             cp = cp * 16 + digit;
@@ -360,12 +360,12 @@ private:
                     return std::nullopt;
                 }
                 if (*cp >= 0xdc00 && *cp <= 0xdfff) {
-                    fail("a \\u escape is a lone low surrogate");
+                    fail("a unicode escape is a lone low surrogate");
                     return std::nullopt;
                 }
                 if (*cp >= 0xd800 && *cp <= 0xdbff) {
                     if (text_.substr(pos_, 2) != "\\u") {
-                        fail("a \\u escape is a high surrogate without its low half");
+                        fail("a unicode escape is a high surrogate without its low half");
                         return std::nullopt;
                     }
                     advance();
@@ -375,7 +375,7 @@ private:
                         return std::nullopt;
                     }
                     if (*low < 0xdc00 || *low > 0xdfff) {
-                        fail("a \\u escape is a high surrogate without its low half");
+                        fail("a unicode escape is a high surrogate without its low half");
                         return std::nullopt;
                     }
                     *cp = 0x10000 + ((*cp - 0xd800) << 10) + (*low - 0xdc00);

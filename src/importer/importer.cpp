@@ -330,7 +330,8 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
 }
 
 void check_round_trip(const output::WrittenPolicy& written, const std::string& name,
-                      const std::vector<output::PolicyEntry>& entries, Diagnostics& diagnostics) {
+                      const std::vector<output::PolicyEntry>& entries, bool compare,
+                      Diagnostics& diagnostics) {
     Diagnostics loaded_diagnostics;
     policy::Policy loaded = policy::load_from_string(written.text, name, loaded_diagnostics);
     auto source_of = [&](std::uint32_t line) {
@@ -345,11 +346,10 @@ void check_round_trip(const output::WrittenPolicy& written, const std::string& n
             continue; // warnings are about the records' content: lint reports them
         }
         refused = true;
-        diagnostics.error(output::cannot_import_rule, source_of(d.location.line),
-                          d.message + " [" + d.rule +
-                              "]; the policy format cannot hold this record");
+        diagnostics.error(d.rule, source_of(d.location.line),
+                          "the policy format cannot hold this record: " + d.message);
     }
-    if (refused) {
+    if (refused || !compare) {
         return;
     }
     if (loaded.domains.size() != entries.size()) {

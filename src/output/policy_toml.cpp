@@ -99,7 +99,7 @@ private:
 
     void refuse(const Location& where, const std::string& message) {
         problems_->error(cannot_import_rule, where,
-                         message + "; the policy format cannot hold this record");
+                         "the policy format cannot hold this record: " + message);
     }
 
     // A TOML string, or nullopt after refusing when the bytes are not UTF-8.

@@ -55,8 +55,10 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
 // Loads `written` back with the policy loader and checks that it holds exactly `entries`: every
 // loader error becomes an error at the record the line was written for ("the policy format
 // cannot hold ..."), and any difference in records or TTLs is an error at the domain's first
-// record. `name` names the text in the loader's messages.
+// record (only with `compare`: when nothing was refused before, so that every record was
+// written). `name` names the text in the loader's messages.
 void check_round_trip(const output::WrittenPolicy& written, const std::string& name,
-                      const std::vector<output::PolicyEntry>& entries, Diagnostics& diagnostics);
+                      const std::vector<output::PolicyEntry>& entries, bool compare,
+                      Diagnostics& diagnostics);
 
 } // namespace caapol::importer
