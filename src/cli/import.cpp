@@ -9,6 +9,7 @@
 #include "caapol/dns/server.hpp"
 #include "caapol/importer/importer.hpp"
 #include "caapol/output/policy_toml.hpp"
+#include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
 
 #include <algorithm>
@@ -233,8 +234,10 @@ int run_import(const Arguments& args) {
             writer.header = header;
             const bool complete = !diagnostics.has_errors();
             written = output::render_policy(entries, writer, diagnostics);
-            importer::check_round_trip(written, target == "-" ? "(imported policy)" : target,
-                                       entries, complete && !diagnostics.has_errors(), diagnostics);
+            importer::check_round_trip(
+                written, target == "-" ? "(imported policy)" : target, entries,
+                complete && !diagnostics.has_errors(), diagnostics,
+                [](std::unique_ptr<policy::Policy> loaded) { keep_until_exit(std::move(loaded)); });
         }
         diagnostics.sort_by_location();
         print_diagnostics(diagnostics, std::cerr);
@@ -255,12 +258,15 @@ int run_import(const Arguments& args) {
         } else {
             write_file_atomically(target, written.text); // InputError: exit 2
         }
+        const std::size_t records = record_count(entries);
         std::cerr << "caapol import: " << entries.size()
-                  << (entries.size() == 1 ? " domain, " : " domains, ") << record_count(entries)
+                  << (entries.size() == 1 ? " domain, " : " domains, ") << records
                   << " records written to "
                   << (target == "-" ? std::string("standard output")
                                     : text::escape_for_terminal(target))
                   << "\n";
+        keep_until_exit(std::make_unique<std::vector<output::PolicyEntry>>(std::move(entries)));
+        keep_until_exit(std::make_unique<output::WrittenPolicy>(std::move(written)));
         return exit_ok;
     } catch (const InputError& e) {
         std::cerr << "caapol import: error: " << text::escape_for_terminal(e.message) << '\n';

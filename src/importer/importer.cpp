@@ -6,6 +6,8 @@
 #include "caapol/policy/policy.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <unordered_map>
 
 namespace caapol::importer {
@@ -331,9 +333,13 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
 
 void check_round_trip(const output::WrittenPolicy& written, const std::string& name,
                       const std::vector<output::PolicyEntry>& entries, bool compare,
-                      Diagnostics& diagnostics) {
+                      Diagnostics& diagnostics,
+                      const std::function<void(std::unique_ptr<policy::Policy>)>& keep) {
     Diagnostics loaded_diagnostics;
-    policy::Policy loaded = policy::load_from_string(written.text, name, loaded_diagnostics);
+    auto owned = std::make_unique<policy::Policy>(
+        policy::load_from_string(written.text, name, loaded_diagnostics));
+    const policy::Policy& loaded = *owned;
+    keep(std::move(owned));
     auto source_of = [&](std::uint32_t line) {
         if (line >= 1 && line <= written.line_sources.size()) {
             return written.line_sources[line - 1];

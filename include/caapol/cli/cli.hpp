@@ -6,6 +6,8 @@
 
 #include <boost/program_options.hpp>
 #include <iosfwd>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,5 +59,16 @@ void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out);
 
 // "N errors, M warnings" style summary ("" when there are none).
 std::string summarize(const Diagnostics& diagnostics);
+
+// Hands a large object to the operating system at exit instead of freeing it piece by
+// piece: freeing 100,000 results one by one took about a sixth of a verify run. Reachable
+// from a static pointer, so leak checkers do not report it.
+template <typename T>
+void keep_until_exit(std::unique_ptr<T> object) {
+    static std::mutex mutex;
+    static auto* kept = new std::vector<std::unique_ptr<T>>();
+    std::lock_guard<std::mutex> lock(mutex);
+    kept->push_back(std::move(object));
+}
 
 } // namespace caapol::cli

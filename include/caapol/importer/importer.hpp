@@ -6,9 +6,12 @@
 #include "caapol/climb/climb.hpp"
 #include "caapol/core/diagnostic.hpp"
 #include "caapol/output/policy_toml.hpp"
+#include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,9 +59,11 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
 // loader error becomes an error at the record the line was written for ("the policy format
 // cannot hold ..."), and any difference in records or TTLs is an error at the domain's first
 // record (only with `compare`: when nothing was refused before, so that every record was
-// written). `name` names the text in the loader's messages.
+// written). `name` names the text in the loader's messages. The loaded policy is handed to
+// `keep` (the command leaves it to the OS at exit: freeing it took a tenth of a large run).
 void check_round_trip(const output::WrittenPolicy& written, const std::string& name,
                       const std::vector<output::PolicyEntry>& entries, bool compare,
-                      Diagnostics& diagnostics);
+                      Diagnostics& diagnostics,
+                      const std::function<void(std::unique_ptr<policy::Policy>)>& keep);
 
 } // namespace caapol::importer
