@@ -71,13 +71,22 @@ IssueValueParse parse_issue_value(std::string_view text) {
     ++i;
     skip_wsp();
     while (i < n) {
+        // RFC 8659 section 4.2: tag = (ALPHA / DIGIT) *( *("-") (ALPHA / DIGIT)), so hyphens
+        // may stand inside a tag, never at its ends.
         std::size_t key_start = i;
-        while (i < n && is_alnum(text[i])) {
+        if (i < n && is_alnum(text[i])) {
             ++i;
+            while (i < n && (is_alnum(text[i]) || text[i] == '-')) {
+                ++i;
+            }
+            while (i > key_start && text[i - 1] == '-') {
+                --i; // a trailing hyphen is not part of the tag: reported below
+            }
         }
         if (i == key_start) {
             return fail("parameter-syntax", i,
-                        "expected a parameter name (letters and digits) but found " +
+                        "expected a parameter name (letters, digits and inner hyphens) but "
+                        "found " +
                             describe(text[i]));
         }
         std::string key(text.substr(key_start, i - key_start));
@@ -87,7 +96,8 @@ IssueValueParse parse_issue_value(std::string_view text) {
                         i == n
                             ? "the parameter " + text::quote_excerpt(key) + " has no '=' and value"
                             : "unexpected " + describe(text[i]) + " in the parameter name " +
-                                  text::quote_excerpt(key) + "; names are letters and digits only");
+                                  text::quote_excerpt(key) +
+                                  "; names are letters and digits, with hyphens only inside");
         }
         ++i;
         skip_wsp();

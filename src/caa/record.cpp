@@ -45,6 +45,21 @@ bool is_valid_tag(std::string_view tag) {
 }
 
 namespace {
+// RFC 8657 section 4: validationmethods is a set of labels; order and repeats carry no meaning.
+std::string normal_method_list(std::string_view list) {
+    std::vector<std::string_view> labels = text::split(list, ',');
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    std::string out;
+    for (auto label : labels) {
+        if (!out.empty()) {
+            out += ',';
+        }
+        out += label;
+    }
+    return out;
+}
+
 // Issuer and parameters of a parsable issue-type value in a normal form; nullopt otherwise.
 std::optional<IssueValue> normal_issue_value(const Record& record) {
     if (!is_issue_type(record.tag)) {
@@ -56,6 +71,11 @@ std::optional<IssueValue> normal_issue_value(const Record& record) {
     }
     IssueValue v = std::move(*parsed.value);
     v.issuer = normalize_issuer(v.issuer);
+    for (auto& p : v.parameters) {
+        if (p.key == "validationmethods") {
+            p.value = normal_method_list(p.value);
+        }
+    }
     std::sort(v.parameters.begin(), v.parameters.end(), [](const Parameter& a, const Parameter& b) {
         return a.key != b.key ? a.key < b.key : a.value < b.value;
     });

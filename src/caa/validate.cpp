@@ -56,10 +56,15 @@ const std::vector<std::string>& acme_validation_methods() {
     return methods;
 }
 
+bool is_validation_method_label(std::string_view label) {
+    return !label.empty() && std::all_of(label.begin(), label.end(), [](char c) {
+        return is_alpha(c) || is_digit(c) || c == '-';
+    });
+}
+
 bool is_known_validation_method(std::string_view label) {
     if (label.size() > 3 && label.substr(0, 3) == "ca-") {
-        return std::all_of(label.begin(), label.end(),
-                           [](char c) { return is_alpha(c) || is_digit(c) || c == '-'; });
+        return is_validation_method_label(label);
     }
     const auto& methods = acme_validation_methods();
     return std::find(methods.begin(), methods.end(), label) != methods.end();

@@ -1,5 +1,10 @@
 #include "caapol/cli/cli.hpp"
 
+#include "caapol/core/atomic_file.hpp"
+#include "caapol/core/dns_name.hpp"
+#include "caapol/core/text.hpp"
+
+#include <algorithm>
 #include <iostream>
 
 namespace caapol::cli {
@@ -63,6 +68,39 @@ std::string summarize(const Diagnostics& diagnostics) {
         out += ", " + plural(notes, "note");
     }
     return out;
+}
+
+std::vector<std::string> read_names(const std::string& path) {
+    std::string content = read_file(path); // InputError when unreadable
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
+    std::size_t line_number = 0;
+    std::string_view rest = content;
+    while (!rest.empty()) {
+        std::size_t newline = rest.find('\n');
+        std::string_view line = rest.substr(0, newline);
+        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
+        ++line_number;
+        if (auto hash = line.find('#'); hash != std::string_view::npos) {
+            line = line.substr(0, hash);
+        }
+        line = text::trim(text::trim(line));
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+            line = text::trim(line);
+        }
+        if (line.empty()) {
+            continue;
+        }
+        std::string problem = dns_name::check_name(line, dns_name::Profile::lookup);
+        if (!problem.empty()) {
+            throw InputError{path + ":" + std::to_string(line_number) + ": '" +
+                             text::escape_for_terminal(line) +
+                             "' is not a domain name: " + problem};
+        }
+        names.push_back(dns_name::normalize(line));
+    }
+    return names;
 }
 
 } // namespace caapol::cli

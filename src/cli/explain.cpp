@@ -11,6 +11,7 @@
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/decide/decide.hpp"
+#include "caapol/diff/diff.hpp"
 #include "caapol/dns/server.hpp"
 #include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
@@ -52,14 +53,7 @@ std::string check_request_name(const std::string& raw) {
 
 // --method: RFC 8657 label syntax, then a warning when it is not a known method.
 void check_method(const std::string& method) {
-    bool syntax = !method.empty();
-    for (unsigned char c : method) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-')) {
-            syntax = false;
-        }
-    }
-    if (!syntax) {
+    if (!caa::is_validation_method_label(method)) {
         throw UsageError{"explain", "--method '" + text::escape_for_terminal(method) +
                                         "' is not a validation method label (letters, digits, "
                                         "'-')"};
@@ -185,6 +179,7 @@ int run_explain(const Arguments& args) {
     policy::Policy policy;
     zone::ZoneSet zones;
     std::unique_ptr<climb::Source> source;
+    std::unique_ptr<diff::Expectations> expectations; // --policy: the policy's verdict too
     if (values.count("policy") > 0) {
         Diagnostics diagnostics;
         policy = policy::load(values["policy"].as<std::vector<std::string>>(), diagnostics);
@@ -195,6 +190,7 @@ int run_explain(const Arguments& args) {
             return exit_input;
         }
         source = std::make_unique<climb::PolicySource>(policy);
+        expectations = std::make_unique<diff::Expectations>(policy);
     } else if (values.count("zone") > 0) {
         Diagnostics diagnostics;
         zones = zone::load_zones(values["zone"].as<std::vector<std::string>>(), {}, diagnostics);
@@ -236,6 +232,11 @@ int run_explain(const Arguments& args) {
         e.climb = climb::climb(*source, name);
         e.request.wildcard = e.climb.name.rfind("*.", 0) == 0;
         e.decision = decide::decide(e.climb, e.request);
+        if (expectations) {
+            diff::NameResult verdict = diff::compare(*expectations, e.climb, false);
+            e.policy_status = verdict.status;
+            e.expected_from = verdict.expected_from;
+        }
         status = worse(status, exit_for(e.decision.verdict));
         explanations.push_back(std::move(e));
     }

@@ -172,7 +172,7 @@ int run_import(const Arguments& args) {
         } else {
             std::vector<std::string> names;
             for (const auto& input : inputs) {
-                std::string problem = check_name(input);
+                std::string problem = dns_name::check_name(input, dns_name::Profile::lookup);
                 if (!problem.empty()) {
                     throw UsageError{"import", "'" + text::escape_for_terminal(input) +
                                                    "' is not a domain name: " + problem};

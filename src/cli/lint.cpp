@@ -29,9 +29,10 @@ std::vector<output::RuleHelp> rule_help() {
 }
 
 int finish(const Diagnostics& diagnostics, const std::string& format, bool strict,
-           const std::string& summary_prefix) {
+           const std::vector<diff::NameResult>* verdicts, const std::string& summary_prefix) {
     if (format == "json") {
-        std::cout << output::render_json(diagnostics);
+        std::cout << (verdicts != nullptr ? output::render_json(diagnostics, *verdicts)
+                                          : output::render_json(diagnostics));
     } else if (format == "sarif") {
         std::cout << output::render_sarif(diagnostics, rule_help(), "caapol", CAAPOL_VERSION);
     } else {
@@ -58,7 +59,9 @@ int run_lint(const Arguments& args) {
         "*.zone, *.db, db.* and names ending in a dot. With only --policy, validates the\n"
         "policy like 'caapol check'.\n"
         "Findings: FILE:LINE:COL: severity: message [rule-id] on standard error (text), or\n"
-        "JSON / SARIF 2.1.0 on standard output. Rules: man caapol, LINT RULES.\n"
+        "JSON / SARIF 2.1.0 on standard output; with --policy, the JSON also lists each name's\n"
+        "verdict (ok, drift, unchecked: no policy domain covers it, error), the same verdict\n"
+        "verify gives over live DNS. Rules: man caapol, LINT RULES.\n"
         "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors, 2 unreadable\n"
         "path, invalid policy or bad usage.";
     po::options_description options("Options");
@@ -72,6 +75,9 @@ int run_lint(const Arguments& args) {
         "the directory given)")("format,f", po::value<std::string>()->default_value("text"),
                                 "text, json or sarif")(
         "strict", "warnings make the exit status 1; unchecked policy domains are errors")(
+        "names", po::value<std::string>()->value_name("FILE"),
+        "with --policy: also judge the names in FILE (one per line, '#' comments), as verify "
+        "--names does over live DNS")(
         "glob", po::value<std::vector<std::string>>(),
         "in directories, read files whose name matches this pattern instead of the defaults "
         "(repeatable)")("path", po::value<std::vector<std::string>>(),
@@ -106,7 +112,7 @@ int run_lint(const Arguments& args) {
             policy = policy::load(policy_paths, diagnostics);
             if (paths.empty()) {
                 diagnostics.sort_by_location();
-                return finish(diagnostics, format, strict,
+                return finish(diagnostics, format, strict, nullptr,
                               "checked " + plural(policy.domains.size(), "domain") + " in " +
                                   plural(policy_paths.size(), "file") + ": ");
             }
@@ -141,13 +147,19 @@ int run_lint(const Arguments& args) {
         }
         zone::ZoneSet zones = zone::load_zone_files(files, load_options, diagnostics);
         lint::check_records(zones, diagnostics);
+        std::vector<diff::NameResult> verdicts;
         if (!policy_paths.empty()) {
             lint::DriftOptions drift;
             drift.strict = strict;
-            lint::check_policy(zones, policy, drift, diagnostics);
+            if (values.count("names") > 0) {
+                drift.names = read_names(values["names"].as<std::string>());
+            }
+            verdicts = lint::check_policy(zones, policy, drift, diagnostics);
+        } else if (values.count("names") > 0) {
+            throw UsageError{"lint", "--names needs --policy (names are judged against it)"};
         }
         diagnostics.sort_by_location();
-        return finish(diagnostics, format, strict,
+        return finish(diagnostics, format, strict, policy_paths.empty() ? nullptr : &verdicts,
                       "checked " + plural(files.size(), "file") + ", " +
                           plural(zones.zones.size(), "zone") + ", " +
                           plural(zones.record_count(), "record") + ": ");

@@ -36,17 +36,18 @@ const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
-    "                     [--shard K/N] POLICY...\n\n"
+    "                     [--shard K/N] [--strict] POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
-    "the set the policy expects (its closest policy domain; no CAA set for a name the policy\n"
-    "does not cover). Through the resolvers given (default: /etc/resolv.conf), or with\n"
+    "the set the policy expects (its closest policy domain). A name that no policy domain\n"
+    "covers has no expectation: it is reported as unchecked, never as drift, and --fix never\n"
+    "touches it. Through the resolvers given (default: /etc/resolv.conf), or with\n"
     "--authoritative at every address of every NS of each name's zone, without recursion.\n"
     "TTL differences are notes, never drift. --fix nsupdate writes an nsupdate script for the\n"
     "drifted names on standard output (the report then goes to standard error); a name whose\n"
     "set comes through a CNAME or DNAME gets a comment and a warning instead of updates.\n"
-    "Exit status: 0 every name matches, 1 drift, 3 a lookup failed (wins over 1), 2 usage or\n"
-    "input error.";
+    "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
+    "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error.";
 
 struct Shard {
     std::size_t index = 0; // 0-based
@@ -94,10 +95,6 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
         shown.servers = std::move(result.servers);
     }
     return shown;
-}
-
-std::string climb_start(const std::string& name) {
-    return name.rfind("*.", 0) == 0 ? name.substr(2) : name;
 }
 
 // The names in DNS canonical order (RFC 4034 section 6.1), each once.
@@ -163,7 +160,7 @@ std::vector<std::string> sorted_unique(std::vector<std::string> names) {
 }
 
 // --authoritative: zones, their servers and serials, then one climb per (name, server).
-std::vector<diff::NameResult> verify_authoritative(const policy::Policy& policy,
+std::vector<diff::NameResult> verify_authoritative(const diff::Expectations& expectations,
                                                    const std::vector<std::string>& names,
                                                    climb::LiveLookups& lookups,
                                                    const climb::Route& resolvers,
@@ -174,7 +171,7 @@ std::vector<diff::NameResult> verify_authoritative(const policy::Policy& policy,
     std::map<std::string, std::string> zone_of;
     std::map<std::string, std::string> name_error;
     for (const auto& name : names) {
-        candidate_of[name] = climb_start(name);
+        candidate_of[name] = std::string(dns_name::strip_wildcard(name));
     }
     while (!candidate_of.empty()) {
         std::set<std::string> wanted;
@@ -359,14 +356,85 @@ std::vector<diff::NameResult> verify_authoritative(const policy::Policy& policy,
             error = z->second;
         }
         if (!error.empty()) {
-            diff::NameResult r = diff::compare_servers(policy, name, {});
+            diff::NameResult r = diff::compare_servers(expectations, name, {});
             r.error = error;
             results.push_back(std::move(r));
             continue;
         }
-        results.push_back(diff::compare_servers(policy, name, std::move(views[i])));
+        results.push_back(diff::compare_servers(expectations, name, std::move(views[i])));
     }
     return results;
+}
+
+// A resolver's answer does not say whether a wildcard synthesized it. For a drifted name whose
+// set was found at the name itself, ask the wildcard owners "*.P" for P from the expected
+// domain down to the name's parent: the first, from the top, that holds the same set is where
+// the set lives (a wildcard above would have matched first), so that --fix changes that owner
+// and not the name, where a deletion removes nothing. Drift is rare: a few queries per drifted
+// name, once per run, and only for --fix (a monitoring run asks one query per name).
+void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLookups& lookups,
+                          const climb::Route& route) {
+    struct Probe {
+        diff::NameResult* result;
+        std::vector<std::string> owners; // "*.P", from the top
+    };
+    std::vector<Probe> probes;
+    std::map<std::string, std::optional<climb::Answer>> answers;
+    for (auto& r : results) {
+        if (r.status != diff::Status::drift || !r.aliases.empty() || r.expected_from.empty() ||
+            r.relevant_name.empty() || r.found_at != r.relevant_name ||
+            r.relevant_name == r.expected_from ||
+            !dns_name::is_at_or_below(r.relevant_name, r.expected_from)) {
+            continue;
+        }
+        Probe probe{&r, {}};
+        for (std::string p = dns_name::parent(r.relevant_name);; p = dns_name::parent(p)) {
+            probe.owners.insert(probe.owners.begin(), "*." + p);
+            if (p == r.expected_from || p.empty()) {
+                break;
+            }
+        }
+        for (const auto& owner : probe.owners) {
+            answers.emplace(owner, std::nullopt);
+        }
+        probes.push_back(std::move(probe));
+    }
+    if (probes.empty()) {
+        return;
+    }
+    for (auto& [owner, slot] : answers) {
+        lookups.lookup_caa(route, owner,
+                           [&slot](const dns::CaaAnswer& answer) { slot = answer.answer; });
+    }
+    lookups.run();
+    auto set_key = [](const std::vector<climb::SourcedRecord>& records) {
+        std::vector<std::string> keys;
+        for (const auto& r : records) {
+            keys.push_back(caa::canonical_key(r.record));
+        }
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    };
+    for (auto& probe : probes) {
+        const auto wanted = set_key(probe.result->actual);
+        for (const auto& owner : probe.owners) {
+            const auto& answer = answers[owner];
+            if (answer && answer->kind == climb::AnswerKind::records && answer->aliases.empty() &&
+                set_key(answer->records) == wanted) {
+                probe.result->found_at = owner;
+                probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
+                // --authoritative: the servers that gave the same set got it from there too.
+                for (auto& view : probe.result->servers) {
+                    if (view.result.outcome == climb::Outcome::found &&
+                        view.result.found_at == probe.result->relevant_name &&
+                        set_key(view.result.records) == wanted) {
+                        view.result.found_at = owner;
+                    }
+                }
+                break;
+            }
+        }
+    }
 }
 
 } // namespace
@@ -399,6 +467,8 @@ int run_verify(const Arguments& args) {
          "ancestor shared by two slices is asked once in each") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
+        ("strict", po::bool_switch(),
+         "names that no policy domain covers (unchecked) make the exit status 1") //
         ("policy", po::value<std::vector<std::string>>()->value_name("FILE"),
          "policy file (same as the POLICY... arguments)");
     po::positional_options_description positional;
@@ -518,12 +588,17 @@ int run_verify(const Arguments& args) {
 
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
+    // The expectations, built once for the run.
+    const diff::Expectations expectations(policy);
     std::vector<diff::NameResult> results;
     std::uint64_t queries_sent = 0;
     if (authoritative) {
         climb::LiveLookups lookups(engine);
-        results = verify_authoritative(policy, names, lookups, resolver_route,
+        results = verify_authoritative(expectations, names, lookups, resolver_route,
                                        static_cast<std::uint16_t>(port));
+        if (fix) {
+            find_wildcard_owners(results, lookups, resolver_route);
+        }
         queries_sent = lookups.queries_sent();
     } else {
         // With --threads, large runs are split: each thread climbs a contiguous slice of the
@@ -544,7 +619,6 @@ int run_verify(const Arguments& args) {
             auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
             climb::LiveLookups& lookups = *owned_lookups;
             lookups.expect_names(end - at + 16);
-            diff::Expectations expectations(policy);
             climb::climb_stream(
                 lookups,
                 [&](climb::ClimbRequest& request, std::size_t& id) {
@@ -579,6 +653,11 @@ int run_verify(const Arguments& args) {
         for (std::size_t part = 0; part < threads; ++part) {
             queries_sent += sent[part];
         }
+        if (fix) {
+            climb::LiveLookups probes(engine);
+            find_wildcard_owners(results, probes, resolver_route);
+            queries_sent += probes.queries_sent();
+        }
     }
 
     double lookup_seconds =
@@ -586,7 +665,7 @@ int run_verify(const Arguments& args) {
     output::ResultsSummary summary = output::summarize_results(results);
     if (fix) {
         std::cerr << output::render_results_text(results);
-        diff::Fixes fixes = diff::fixes(policy, results);
+        diff::Fixes fixes = diff::fixes(expectations, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
         output::GenerateOptions generate_options;
         generate_options.header = false;
@@ -634,7 +713,8 @@ int run_verify(const Arguments& args) {
     if (summary.error > 0) {
         return exit_lookup;
     }
-    return summary.drift > 0 ? exit_findings : exit_ok;
+    bool strict = values["strict"].as<bool>();
+    return summary.drift > 0 || (strict && summary.unchecked > 0) ? exit_findings : exit_ok;
 }
 
 } // namespace caapol::cli

@@ -34,15 +34,19 @@ const char* outcome_name(Outcome outcome) {
     return "failure";
 }
 
-Climber::Climber(std::string name) {
+Climber::Climber(std::string name, Start start) {
     result_.name = dns_name::is_normalized(name) ? std::move(name) : dns_name::normalize(name);
     result_.path.reserve(2); // most climbs take one or two lookups
-    // RFC 8659 §3: for "*.X" the search starts at X.
-    if (result_.name == "*") {
-        finish(Outcome::none);
-        return;
+    if (start == Start::owner_name) {
+        climb_name_ = result_.name;
+    } else {
+        // RFC 8659 §3: for "*.X" the search starts at X.
+        if (result_.name == "*") {
+            finish(Outcome::none);
+            return;
+        }
+        climb_name_ = std::string(dns_name::strip_wildcard(result_.name));
     }
-    climb_name_ = result_.name.rfind("*.", 0) == 0 ? result_.name.substr(2) : result_.name;
     if (climb_name_.empty()) {
         finish(Outcome::none);
     }
@@ -97,7 +101,9 @@ void Climber::feed(Answer answer) {
 
     switch (kind) {
     case AnswerKind::records:
-        result_.found_at = aliases_.empty() ? climb_name_ : aliases_.back();
+        result_.found_at = !stored.owner.empty() ? dns_name::normalize(stored.owner)
+                           : aliases_.empty()    ? climb_name_
+                                                 : aliases_.back();
         result_.relevant_name = std::move(climb_name_); // the climb is over
         result_.records = stored.records;
         finish(Outcome::found);
@@ -105,8 +111,8 @@ void Climber::feed(Answer answer) {
     case AnswerKind::empty:
     case AnswerKind::nxdomain: {
         // Climb from the original name (or its ancestor), never from an alias target.
-        std::size_t dot = climb_name_.find('.');
-        if (dot == std::string::npos) {
+        std::size_t dot = dns_name::first_label_end(climb_name_);
+        if (dot >= climb_name_.size()) {
             finish(Outcome::none);
             return;
         }
@@ -143,8 +149,8 @@ void Climber::feed(Answer answer) {
     }
 }
 
-Result climb(Source& source, const std::string& name) {
-    Climber climber(name);
+Result climb(Source& source, const std::string& name, Start start) {
+    Climber climber(name, start);
     while (const std::string* query = climber.next_query()) {
         climber.feed(source.lookup(*query));
     }

@@ -275,7 +275,7 @@ void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
     lookups.run();
     // run() returns when every lookup has completed, so every climb has; one still open would
     // be a bug: report it as a failure rather than lose the name.
-    const Answer never{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}};
+    const Answer never{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}, {}};
     for (std::size_t slot = 0; slot < slots; ++slot) {
         if (driver.active[slot].climber) {
             driver.active[slot].climber->feed(never);

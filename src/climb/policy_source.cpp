@@ -8,7 +8,7 @@ Answer PolicySource::lookup(const std::string& name) {
     Answer answer;
     answer.server = "policy";
     const policy::Domain* domain = policy_.find(dns_name::normalize(name));
-    if (domain == nullptr || domain->inherit || domain->records.empty()) {
+    if (domain == nullptr || !domain->publishes_records()) {
         answer.kind = AnswerKind::empty;
         return answer;
     }

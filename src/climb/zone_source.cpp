@@ -2,6 +2,8 @@
 
 #include "caapol/core/dns_name.hpp"
 
+#include <optional>
+
 namespace caapol::climb {
 
 namespace {
@@ -44,33 +46,33 @@ Answer ZoneSource::lookup(const std::string& name) {
                 break;
             }
             starts.push_back(pos);
-            std::size_t dot = name.find('.', pos);
-            if (dot == std::string::npos) {
+            std::size_t dot = pos + dns_name::first_label_end(std::string_view(name).substr(pos));
+            if (dot >= name.size()) {
                 break;
             }
             pos = dot + 1;
         }
-        auto dname_alias = [&](const zone::NameInfo& info, std::size_t prefix_length) {
-            // The labels left of the DNAME owner keep their place in front of the target.
-            std::string prefix = name.substr(0, prefix_length);
+        auto dname_alias = [&](const zone::NameInfo& info) {
             const zone::Alias& dname = z->aliases[static_cast<std::size_t>(info.dname)];
             Answer alias;
             alias.kind = AnswerKind::alias;
-            alias.target = dname.target.empty() ? prefix : prefix + "." + dname.target;
             alias.server = server;
             alias.reason = "DNAME " + dns_name::absolute(info.name) + " -> " +
                            dns_name::absolute(dname.target) + " at " + where(zones_, dname.site);
-            if (alias.target.size() > 253) {
+            std::optional<std::string> target =
+                dns_name::substitute_dname(name, info.name, dname.target);
+            if (!target) {
                 alias.kind = AnswerKind::failure;
                 alias.reason = "the DNAME at " + dns_name::absolute(info.name) +
-                               " makes the name longer than 255 octets";
+                               " makes the name longer than 255 octets (YXDOMAIN)";
+            } else {
+                alias.target = std::move(*target);
             }
             return alias;
         };
         if (name != z->origin) {
             if (const auto* apex = z->find(z->origin); apex != nullptr && apex->dname >= 0) {
-                return dname_alias(*apex, z->origin.empty() ? name.size()
-                                                            : name.size() - z->origin.size() - 1);
+                return dname_alias(*apex);
             }
         }
         for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
@@ -88,7 +90,7 @@ Answer ZoneSource::lookup(const std::string& name) {
                 return answer;
             }
             if (info->dname >= 0 && *it != 0) {
-                return dname_alias(*info, *it - 1);
+                return dname_alias(*info);
             }
         }
     }
@@ -132,6 +134,7 @@ Answer ZoneSource::lookup(const std::string& name) {
             if (w != nullptr && w->has_caa()) {
                 answer = records_at(zones_, *z, *w);
                 answer.server = server;
+                answer.owner = wildcard;
                 answer.reason = "synthesized from " + dns_name::absolute(wildcard);
                 return answer;
             }

@@ -3,6 +3,7 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace caapol::dns_name {
 
@@ -25,12 +26,97 @@ bool is_normalized(std::string_view name) {
     return true;
 }
 
+std::size_t first_label_end(std::string_view name) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] == '\\') {
+            ++i; // the escaped octet (or the first digit of \DDD) is part of the label
+        } else if (name[i] == '.') {
+            return i;
+        }
+    }
+    return name.size();
+}
+
 std::string parent(std::string_view name) {
-    std::size_t dot = name.find('.');
-    if (dot == std::string_view::npos) {
+    std::size_t dot = first_label_end(name);
+    if (dot >= name.size()) {
         return "";
     }
     return std::string(name.substr(dot + 1));
+}
+
+std::string_view strip_wildcard(std::string_view name) {
+    return name.rfind("*.", 0) == 0 ? name.substr(2) : name;
+}
+
+std::size_t wire_length(std::string_view name) {
+    if (!name.empty() && name.back() == '.' && (name.size() < 2 || name[name.size() - 2] != '\\')) {
+        name.remove_suffix(1);
+    }
+    if (name.empty()) {
+        return 1;
+    }
+    std::size_t octets = 2; // the first label's length octet and the root's zero octet
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (c == '\\') {
+            bool ddd = i + 3 < name.size() &&
+                       std::isdigit(static_cast<unsigned char>(name[i + 1])) &&
+                       std::isdigit(static_cast<unsigned char>(name[i + 2])) &&
+                       std::isdigit(static_cast<unsigned char>(name[i + 3]));
+            i += ddd ? 3 : 1;
+            ++octets;
+        } else if (c == '.') {
+            ++octets; // the next label's length octet
+        } else {
+            ++octets;
+        }
+    }
+    return octets;
+}
+
+std::optional<std::string> substitute_dname(std::string_view name, std::string_view owner,
+                                            std::string_view target) {
+    std::string out(name.substr(0, name.size() - owner.size()));
+    if (!out.empty() && out.back() == '.') {
+        out.pop_back();
+    }
+    if (!target.empty()) {
+        out = out.empty() ? std::string(target) : out + "." + std::string(target);
+    }
+    if (wire_length(out) > max_wire_length) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string check_name(std::string_view name, Profile profile) {
+    if (profile == Profile::hostname) {
+        return check_hostname(name);
+    }
+    name = strip_wildcard(name);
+    if (!name.empty() && name.back() == '.') {
+        name.remove_suffix(1);
+    }
+    if (name.empty()) {
+        return "a name below the root is needed";
+    }
+    if (name.size() > 253) {
+        return "longer than 253 characters";
+    }
+    for (auto label : text::split(name, '.')) {
+        if (label.empty() || label.size() > 63) {
+            return "labels must have 1 to 63 characters";
+        }
+        for (char c : label) {
+            bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_';
+            if (!allowed) {
+                return "only letters, digits, '-' and '_' are allowed in labels";
+            }
+        }
+    }
+    return {};
 }
 
 bool is_at_or_below(std::string_view name, std::string_view ancestor) {

@@ -1,6 +1,7 @@
 #include "caapol/decide/decide.hpp"
 
 #include "caapol/caa/record.hpp"
+#include "caapol/caa/validate.hpp"
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
@@ -55,23 +56,18 @@ namespace {
 
 constexpr std::uint8_t flag_one = 1;
 
-// RFC 8657 §4: a validation method label is 1*(ALPHA / DIGIT / "-").
-bool is_method_label(std::string_view label) {
-    if (label.empty()) {
-        return false;
-    }
-    return std::all_of(label.begin(), label.end(), [](unsigned char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '-';
-    });
-}
-
 Grant make_grant(std::size_t index, const caa::IssueValue& value) {
     Grant grant;
     grant.record = index;
     grant.issuer = caa::normalize_issuer(value.issuer);
+    grant.written_issuer = value.issuer;
     int method_parameters = 0;
     for (const auto& parameter : value.parameters) {
+        if (parameter.key.find('-') != std::string::npos && grant.unsatisfiable.empty()) {
+            grant.unsatisfiable = "its parameter tag \"" + parameter.key +
+                                  "\" has a hyphen, which the RFC 8659 section 4.2 grammar "
+                                  "allows but Let's Encrypt refuses as malformed";
+        }
         // Parameter keys compare exactly: Boulder ignores "AccountURI=" and so must we, or we
         // would deny where the CA permits.
         if (parameter.key == "accounturi") {
@@ -80,7 +76,7 @@ Grant make_grant(std::size_t index, const caa::IssueValue& value) {
             ++method_parameters;
             grant.methods_restricted = true;
             for (auto label : text::split(parameter.value, ',')) {
-                if (!is_method_label(label) && grant.unsatisfiable.empty()) {
+                if (!caa::is_validation_method_label(label) && grant.unsatisfiable.empty()) {
                     grant.unsatisfiable = "validationmethods label \"" + std::string(label) +
                                           "\" is not 1*(ALPHA / DIGIT / \"-\")";
                 }
@@ -90,10 +86,11 @@ Grant make_grant(std::size_t index, const caa::IssueValue& value) {
     }
     if (grant.account_uris.size() > 1) {
         grant.unsatisfiable = "it has " + std::to_string(grant.account_uris.size()) +
-                              " accounturi parameters (RFC 8657: unsatisfiable)";
+                              " accounturi parameters, and no account has two URIs";
     } else if (method_parameters > 1) {
         grant.unsatisfiable = "it has " + std::to_string(method_parameters) +
-                              " validationmethods parameters (unsatisfiable)";
+                              " validationmethods parameters, which Let's Encrypt treats as "
+                              "unsatisfiable";
     }
     return grant;
 }
@@ -303,6 +300,7 @@ Decision decide(const climb::Result& result, const Request& request) {
     std::optional<std::size_t> method_mismatch;
     std::optional<std::size_t> unsatisfiable;
     std::optional<std::size_t> malformed;
+    std::optional<std::size_t> case_mismatch;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const auto& info = records[i];
         if (info.role != governing) {
@@ -315,6 +313,13 @@ Decision decide(const climb::Result& result, const Request& request) {
             continue;
         }
         if (!info.grant || info.grant->issuer != ca || ca.empty()) {
+            continue;
+        }
+        if (info.grant->written_issuer != ca) {
+            // Equal ignoring case (RFC 8659), different bytes (Boulder): deny wins.
+            if (!case_mismatch) {
+                case_mismatch = i;
+            }
             continue;
         }
         if (!info.grant->unsatisfiable.empty()) {
@@ -391,6 +396,18 @@ Decision decide(const climb::Result& result, const Request& request) {
         decision.deciding_records = {*unsatisfiable};
         decision.reason = "The record " + record_text(info) + " at " + at + " names " + ca +
                           " but authorises nobody: " + info.grant->unsatisfiable + ".";
+        return decision;
+    }
+    if (case_mismatch) {
+        const auto& info = records[*case_mismatch];
+        decision.rule = rule::issuer_case_mismatch;
+        decision.deciding_records = {*case_mismatch};
+        decision.reason = "The record " + record_text(info) + " at " + at + " names " + ca +
+                          " as \"" + info.grant->written_issuer +
+                          "\": RFC 8659 compares issuer domains ignoring case, but Let's "
+                          "Encrypt compares them byte for byte (and the grammar has no trailing "
+                          "dot), so it authorises nobody there; write \"" +
+                          ca + "\".";
         return decision;
     }
     if (malformed) {

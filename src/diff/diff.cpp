@@ -15,6 +15,8 @@ const char* status_name(Status status) {
         return "ok";
     case Status::drift:
         return "drift";
+    case Status::unchecked:
+        return "unchecked";
     case Status::error:
         return "error";
     }
@@ -115,60 +117,77 @@ const policy::Domain* Expectations::expected_for_normalized(std::string_view nam
         name, [this](std::string_view normalized) { return find_normalized(normalized); });
 }
 
-NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes) {
-    Expectations expectations(policy);
-    return compare(expectations, actual, ttl_notes);
-}
-
-NameResult compare(Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
+NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
     climb::Result copy = actual;
     return compare(expectations, std::move(copy), ttl_notes);
 }
 
-NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
+NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
     NameResult out;
     // Climbs normalize their names: no check needed.
     const policy::Domain* own = expectations.find_normalized(actual.name);
     const policy::Domain* expected = expectations.expected_for_normalized(actual.name);
-    // An inherit domain must own no CAA RRset, even one equal to what it would inherit. (An
-    // alias owns none: the set found through it is compared like any other.)
-    bool own_rrset_of_inherit =
-        own != nullptr && own->inherit && actual.outcome == climb::Outcome::found &&
-        actual.relevant_name == actual.name && actual.found_at == actual.name;
+    const bool inherit = own != nullptr && own->inherit;
+    // The records are the name's own: found at the name itself, not through an alias or a
+    // wildcard. (An alias owns none: a set found through it is compared like any other.)
+    const bool owns_records = actual.outcome == climb::Outcome::found &&
+                              actual.relevant_name == actual.name && actual.found_at == actual.name;
     fill_expectation(expected, std::move(actual.name), out); // actual.name is gone from here
     out.aliases = climb_aliases(actual);                     // before the names leave the path
     out.path.reserve(actual.path.size());
     for (auto& step : actual.path) {
         out.path.push_back(std::move(step.name));
     }
+    // Format v1: a name that no policy domain covers has no expectation. An inherit domain
+    // without one above still says "no RRset of your own".
+    const bool checked = expected != nullptr || inherit;
     if (actual.outcome == climb::Outcome::failure) {
-        out.status = Status::error;
         out.error = std::move(actual.reason);
+        if (checked) {
+            out.status = Status::error;
+        } else {
+            out.status = Status::unchecked;
+            out.notes.push_back("the lookup failed: " + out.error);
+        }
         return out;
     }
     out.actual = std::move(actual.records);
     out.relevant_name = std::move(actual.relevant_name);
     out.found_at = std::move(actual.found_at);
-    // Identical records in the same order are equivalent: skip the canonical comparison
-    // (the common case when checking many names against one policy).
-    bool identical = out.expected.size() == out.actual.size();
-    for (std::size_t i = 0; identical && i < out.expected.size(); ++i) {
-        identical = out.expected[i] == out.actual[i].record;
+    if (!checked) {
+        out.status = Status::unchecked;
+        return out;
     }
-    if (!identical) {
-        out.difference = caa::compare_sets(out.expected, plain(out.actual));
+    out.own_rrset_of_inherit = inherit && owns_records;
+    if (expected != nullptr) {
+        // Identical records in the same order are equivalent: skip the canonical comparison
+        // (the common case when checking many names against one policy).
+        bool identical = out.expected.size() == out.actual.size();
+        for (std::size_t i = 0; identical && i < out.expected.size(); ++i) {
+            identical = out.expected[i] == out.actual[i].record;
+        }
+        if (!identical) {
+            out.difference = caa::compare_sets(out.expected, plain(out.actual));
+        }
     }
     out.status = out.difference.empty() ? Status::ok : Status::drift;
-
-    if (own_rrset_of_inherit) {
+    if (out.own_rrset_of_inherit) {
         out.status = Status::drift;
         out.notes.push_back("the policy says inherit = true, but " + out.name +
                             " has a CAA RRset of its own");
+    } else if (expected == nullptr) {
+        out.status = Status::unchecked; // inherit, no set of its own, nothing above to compare
+        return out;
     }
-    if (ttl_notes && !out.expected_from.empty()) {
+    if (ttl_notes && expected != nullptr && owns_records) {
         std::map<std::uint32_t, int> seen;
-        for (const auto& r : out.actual) {
-            if (r.ttl != out.expected_ttl && seen[r.ttl]++ == 0) {
+        for (std::size_t i = 0; i < out.actual.size(); ++i) {
+            const auto& r = out.actual[i];
+            if (r.ttl == out.expected_ttl) {
+                continue;
+            }
+            out.ttl_notes.push_back(TtlNote{i, r.ttl});
+            if (seen[r.ttl]++ == 0) {
                 out.notes.push_back("TTL " + std::to_string(r.ttl) + " at " + out.found_at +
                                     ", the policy says " + std::to_string(out.expected_ttl));
             }
@@ -177,12 +196,15 @@ NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_
     return out;
 }
 
-NameResult compare_servers(const policy::Policy& policy, const std::string& name,
+NameResult compare_servers(const Expectations& expectations, const std::string& name,
                            std::vector<ServerView> views) {
     NameResult out;
-    fill_expectation(policy.expected_for(name), dns_name::normalize(name), out);
+    const std::string normalized = dns_name::normalize(name);
+    fill_expectation(expectations.expected_for_normalized(normalized), normalized, out);
+    const policy::Domain* own = expectations.find_normalized(normalized);
+    const bool checked = !out.expected_from.empty() || (own != nullptr && own->inherit);
     if (views.empty()) {
-        out.status = Status::error;
+        out.status = checked ? Status::error : Status::unchecked;
         out.error = "no authoritative server found for " + out.name;
         return out;
     }
@@ -192,7 +214,7 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
     std::vector<NameResult> per_server;
     per_server.reserve(views.size());
     for (auto& view : views) {
-        NameResult one = compare(policy, view.result, true);
+        NameResult one = compare(expectations, view.result, true);
         view.status = one.status;
         view.difference = one.difference;
         any_error = any_error || one.status == Status::error;
@@ -210,11 +232,13 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
     out.path = shown->path;
     out.aliases = shown->aliases;
     out.difference = shown->difference;
+    out.ttl_notes = shown->ttl_notes;
+    out.own_rrset_of_inherit = shown->own_rrset_of_inherit;
     for (std::size_t i = 0; i < per_server.size(); ++i) {
         for (const auto& note : per_server[i].notes) {
             out.notes.push_back(views[i].server + ": " + note);
         }
-        if (per_server[i].status == Status::error) {
+        if (!per_server[i].error.empty()) {
             if (!out.error.empty()) {
                 out.error += "; ";
             }
@@ -240,7 +264,10 @@ NameResult compare_servers(const policy::Policy& policy, const std::string& name
         out.notes.push_back("the authoritative servers disagree with each other (see the "
                             "serials: a secondary may be stale)");
     }
-    out.status = any_error ? Status::error : any_drift ? Status::drift : Status::ok;
+    out.status = !checked    ? Status::unchecked
+                 : any_error ? Status::error
+                 : any_drift ? Status::drift
+                             : Status::ok;
     out.servers = std::move(views);
     return out;
 }
@@ -260,6 +287,21 @@ std::string describe(const Unfixable& u) {
                       : "the policy's set for it belongs at " + u.alias + ", " + alias_of +
                             ", which cannot hold CAA records";
         break;
+    case Unfixable::Why::no_replacement:
+        out += "deleting the CAA set of " + u.alias +
+               " (inherit = true) would leave it with no CAA set at all: no policy domain above "
+               "it has records to take its place";
+        if (!u.server.empty()) {
+            out += " (at " + u.server + ")";
+        }
+        return out + "; give the policy a domain above it, or remove inherit";
+    case Unfixable::Why::wildcard_shared:
+        out += "its CAA set comes from the wildcard " + u.alias + ", whose set is right for " +
+               u.target + " (checked in this run): deleting it would change that name's answer";
+        if (!u.server.empty()) {
+            out += " (at " + u.server + ")";
+        }
+        return out + "; add a policy domain for the name, or change the wildcard by hand";
     }
     if (!u.server.empty()) {
         out += " (at " + u.server + ")";
@@ -267,10 +309,22 @@ std::string describe(const Unfixable& u) {
     return out + "; change the alias or " + u.target + "'s CAA records";
 }
 
-Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results) {
-    // Every alias any climb met, and which names are ok as they are.
+namespace {
+
+// The owner of the set a climb found: the wildcard that synthesized it, else the climb position.
+const std::string& set_owner(const std::string& relevant_name, const std::string& found_at) {
+    bool wildcard = found_at.rfind("*.", 0) == 0 && found_at != relevant_name;
+    return wildcard ? found_at : relevant_name;
+}
+
+} // namespace
+
+Fixes fixes(const Expectations& expectations, const std::vector<NameResult>& results) {
+    // Every alias any climb met, which names are ok as they are, and which ok names get their
+    // set from a wildcard.
     std::unordered_map<std::string, std::string> alias_target;
     std::unordered_map<std::string, bool> ok;
+    std::unordered_map<std::string, std::string> wildcard_user;
     auto learn = [&](const std::vector<AliasStep>& aliases) {
         for (const auto& a : aliases) {
             alias_target.emplace(a.name, a.target);
@@ -282,34 +336,49 @@ Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results
             learn(climb_aliases(view.result));
         }
         ok[result.name] = result.status == Status::ok;
+        if (result.status == Status::ok &&
+            &set_owner(result.relevant_name, result.found_at) == &result.found_at) {
+            wildcard_user.emplace(result.found_at, result.name);
+        }
     }
 
     // One view of a drifted name: the resolvers' climb, or one drifted server's.
     struct View {
         std::string relevant_name;
+        std::string found_at;
         std::vector<AliasStep> aliases;
         std::string server;
     };
     Fixes out;
     std::map<std::string, policy::Domain> by_name;
     for (const auto& result : results) {
+        // Only drift is repaired: never an unchecked name (no expectation), never an error.
         if (result.status != Status::drift) {
             continue;
         }
         std::vector<View> views;
         if (result.servers.empty()) {
-            views.push_back(View{result.relevant_name, result.aliases, {}});
+            views.push_back(View{result.relevant_name, result.found_at, result.aliases, {}});
         }
         for (const auto& view : result.servers) {
             if (view.status == Status::drift) {
-                views.push_back(
-                    View{view.result.relevant_name, climb_aliases(view.result), view.server});
+                views.push_back(View{view.result.relevant_name, view.result.found_at,
+                                     climb_aliases(view.result), view.server});
             }
         }
         const std::string& expected = result.expected_from;
-        // The expected domain's set is written unless it is an alias whose own set is already
-        // right (then deleting what stops the search below it is enough).
-        bool write_expected = !expected.empty();
+        if (expected.empty()) {
+            // An inherit domain owning a set, with nothing above it in the policy.
+            out.unfixable.push_back(
+                Unfixable{result.name, Unfixable::Why::no_replacement, result.name, {}, {}});
+            continue;
+        }
+        // The expected domain's set is written unless its own result is ok (then only what
+        // stops the search below it goes).
+        bool write_expected = true;
+        if (auto own = ok.find(expected); own != ok.end() && own->second) {
+            write_expected = false;
+        }
         std::optional<Unfixable> blocked;
         for (const auto& view : views) {
             if (blocked) {
@@ -319,16 +388,14 @@ Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results
             auto at_owner = std::find_if(view.aliases.begin(), view.aliases.end(),
                                          [&](const AliasStep& a) { return a.name == owner; });
             if (!owner.empty() && at_owner != view.aliases.end() &&
-                (expected.empty() || dns_name::is_at_or_below(owner, expected))) {
+                dns_name::is_at_or_below(owner, expected)) {
                 blocked = Unfixable{result.name, Unfixable::Why::search_stops_at_alias, owner,
                                     at_owner->target, view.server};
             }
         }
-        if (!blocked && !expected.empty()) {
+        if (!blocked) {
             if (auto alias = alias_target.find(expected); alias != alias_target.end()) {
-                if (auto own = ok.find(expected); own != ok.end() && own->second) {
-                    write_expected = false;
-                } else {
+                if (write_expected) {
                     blocked = Unfixable{result.name,
                                         Unfixable::Why::expected_at_alias,
                                         expected,
@@ -337,25 +404,34 @@ Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results
                 }
             }
         }
+        // A set found below the expected domain is one the policy does not want: delete it, and
+        // the expected domain's set takes its place.
+        std::vector<std::string> deletions;
+        for (const auto& view : views) {
+            if (blocked) {
+                break;
+            }
+            const std::string& owner = set_owner(view.relevant_name, view.found_at);
+            if (owner.empty() || owner == expected || !dns_name::is_at_or_below(owner, expected)) {
+                continue; // found above the expected domain: adding the expected set fixes it
+            }
+            if (auto user = wildcard_user.find(owner); user != wildcard_user.end()) {
+                blocked = Unfixable{result.name, Unfixable::Why::wildcard_shared, owner,
+                                    user->second, view.server};
+                break;
+            }
+            deletions.push_back(owner);
+        }
         if (blocked) {
             out.unfixable.push_back(std::move(*blocked));
             continue;
         }
         if (write_expected) {
-            if (const policy::Domain* domain = policy.find(expected)) {
+            if (const policy::Domain* domain = expectations.find(expected)) {
                 by_name[domain->name] = *domain;
             }
         }
-        // A set found below the expected domain (or anywhere, without an expectation) is
-        // one the policy does not want: delete it.
-        for (const auto& view : views) {
-            const std::string& owner = view.relevant_name;
-            if (owner.empty() || owner == expected) {
-                continue;
-            }
-            if (!expected.empty() && !dns_name::is_at_or_below(owner, expected)) {
-                continue; // found above the expected domain: adding the expected set fixes it
-            }
+        for (const auto& owner : deletions) {
             if (by_name.count(owner) == 0) {
                 policy::Domain remove;
                 remove.name = owner;

@@ -46,6 +46,33 @@ std::string render_json(const Diagnostics& diagnostics) {
     return out;
 }
 
+std::string render_json(const Diagnostics& diagnostics,
+                        const std::vector<diff::NameResult>& verdicts) {
+    std::string out = render_json(diagnostics);
+    out.resize(out.size() - 2); // the closing "}\n": the verdicts come before it
+    out += ",\"verdicts\":[";
+    auto records = [](const std::vector<caa::Record>& list) {
+        std::string text = "[";
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            text += (i ? "," : "") + text::json_string(caa::to_presentation(list[i]));
+        }
+        return text + "]";
+    };
+    auto or_null = [](const std::string& s) { return s.empty() ? "null" : text::json_string(s); };
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+        const auto& v = verdicts[i];
+        out += (i ? ",\n" : "\n");
+        out += "{\"name\":" + text::json_string(v.name) + ",\"status\":\"" +
+               diff::status_name(v.status) + "\",\"expected_from\":" + or_null(v.expected_from) +
+               ",\"found_at\":" + or_null(v.found_at) +
+               ",\"missing\":" + records(v.difference.missing) +
+               ",\"unexpected\":" + records(v.difference.unexpected) +
+               ",\"error\":" + or_null(v.error) + "}";
+    }
+    out += verdicts.empty() ? "]}\n" : "\n]}\n";
+    return out;
+}
+
 std::string path_to_uri(const std::string& path) {
     static const char* hex = "0123456789ABCDEF";
     std::string out = path.empty() || path[0] != '/' ? "" : "file://";

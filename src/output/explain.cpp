@@ -115,6 +115,13 @@ void text_one(std::string& out, const Explanation& e) {
         }
         out += "\n";
     }
+    if (e.policy_status == diff::Status::unchecked) {
+        out += "  policy: unchecked: no policy domain covers " +
+               escape_for_terminal(display_name(result.name)) + " (no expectation)\n";
+    } else if (e.policy_status) {
+        out += "  policy: " + std::string(diff::status_name(*e.policy_status)) +
+               " (policy domain " + escape_for_terminal(e.expected_from) + ")\n";
+    }
     switch (result.outcome) {
     case climb::Outcome::failure:
         out += "  lookup failed: " + escape_for_terminal(result.reason) + "\n";
@@ -131,14 +138,16 @@ void text_one(std::string& out, const Explanation& e) {
         for (std::size_t i = 0; i < decision.records.size(); ++i) {
             const auto& info = decision.records[i];
             out += (is_deciding(decision, i) ? "  > " : "    ") +
-                   escape_for_terminal(caa::to_presentation(info.record.record));
+                   // Presentation form is printable ASCII with its own escapes: escaping its
+                   // backslashes again would show a tab as \\009.
+                   text::escape_unprintable(caa::to_presentation(info.record.record));
             if (!info.record.location.file.empty()) {
                 out += "  (" + escape_for_terminal(format_location(info.record.location)) + ")";
             }
             out += "\n";
             std::string notes = record_notes(info);
             if (!notes.empty()) {
-                out += "        " + escape_for_terminal(notes) + "\n";
+                out += "        " + text::escape_unprintable(notes) + "\n";
             }
         }
         break;
@@ -149,7 +158,7 @@ void text_one(std::string& out, const Explanation& e) {
     if (e.request.ca) {
         out += "  decision for " + escape_for_terminal(*e.request.ca) + ": " +
                decide::verdict_name(decision.verdict) + " [" + decision.rule + "]\n";
-        out += "    " + escape_for_terminal(decision.reason) + "\n";
+        out += "    " + text::escape_unprintable(decision.reason) + "\n";
     }
 }
 
@@ -245,6 +254,11 @@ std::string json_one(const Explanation& e) {
     out += ",\"rule\":" + json_string(decision.rule);
     out += ",\"reason\":" + json_string(decision.reason);
     out += ",\"conditional\":" + std::string(decision.conditional ? "true" : "false");
+    if (e.policy_status) {
+        out += ",\"policy\":{\"status\":" + json_string(diff::status_name(*e.policy_status)) +
+               ",\"expected_from\":" +
+               (e.expected_from.empty() ? std::string("null") : json_string(e.expected_from)) + "}";
+    }
     out += ",\"outcome\":" + json_string(climb::outcome_name(result.outcome));
     out += ",\"relevant_name\":" + (result.outcome == climb::Outcome::found
                                         ? json_string(result.relevant_name)

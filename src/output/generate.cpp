@@ -76,44 +76,19 @@ std::string render(Format format, const std::vector<policy::Domain>& domains,
 
 namespace detail {
 
-namespace {
-
-bool is_name_character(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
-// Host-name syntax plus '_' (service labels), so that a name needs no escaping anywhere.
-std::string check_name(std::string_view name) {
-    if (name.empty()) {
-        return "the root cannot have records in a policy";
-    }
-    if (name.size() > 253) {
-        return "longer than 253 characters";
-    }
-    for (std::string_view label : text::split(name, '.')) {
-        if (label.empty()) {
-            return "has an empty label";
-        }
-        if (label.size() > 63) {
-            return "has a label longer than 63 characters";
-        }
-        for (char c : label) {
-            if (!is_name_character(c)) {
-                return "holds a character other than letters, digits, '-' and '_'";
-            }
-        }
-    }
-    return "";
-}
-
-} // namespace
-
 void check_domains(const Domains& domains, const GenerateOptions& options) {
     for (const auto& domain : domains) {
         std::string shown = text::escape_for_terminal(domain.name);
-        if (std::string problem = check_name(domain.name); !problem.empty()) {
+        // Host-name syntax plus '_' labels and a leading "*." (a wildcard owner that --fix
+        // repairs), so that a name needs no escaping anywhere.
+        if (std::string problem = dns_name::check_name(domain.name, dns_name::Profile::lookup);
+            !problem.empty()) {
             throw GenerateError{"domain '" + shown + "' " + problem};
+        }
+        if (domain.name.rfind("*.", 0) == 0 && !domain.inherit) {
+            throw GenerateError{"domain '" + shown +
+                                "' is a wildcard owner: only --fix deletes a set there; CAA "
+                                "for wildcard certificates is issuewild at the parent"};
         }
         if (options.origin &&
             !dns_name::is_at_or_below(text::to_lower(domain.name), *options.origin)) {

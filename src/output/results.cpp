@@ -95,6 +95,9 @@ ResultsSummary summarize_results(const std::vector<diff::NameResult>& results) {
         case diff::Status::drift:
             ++s.drift;
             break;
+        case diff::Status::unchecked:
+            ++s.unchecked;
+            break;
         case diff::Status::error:
             ++s.error;
             break;
@@ -109,6 +112,9 @@ std::string render_results_text(const std::vector<diff::NameResult>& results) {
         out << esc(r.name) << ": " << diff::status_name(r.status);
         if (r.status == diff::Status::error) {
             out << ": " << esc(r.error) << "\n";
+        } else if (r.status == diff::Status::unchecked && r.expected_from.empty() &&
+                   !r.error.empty()) {
+            out << " (no policy domain covers it)\n";
         } else {
             if (r.relevant_name.empty()) {
                 out << " (no CAA set up to the root";
@@ -116,7 +122,9 @@ std::string render_results_text(const std::vector<diff::NameResult>& results) {
                 out << " (CAA set at " << where(r.relevant_name, r.found_at);
             }
             if (r.expected_from.empty()) {
-                out << "; the policy expects no CAA set)\n";
+                out << (r.status == diff::Status::unchecked
+                            ? "; no policy domain covers it)\n"
+                            : "; no policy domain above it has records)\n");
             } else {
                 out << "; policy domain " << esc(r.expected_from) << ")\n";
             }
@@ -155,7 +163,8 @@ std::string render_results_text(const std::vector<diff::NameResult>& results) {
     }
     ResultsSummary s = summarize_results(results);
     out << s.checked << (s.checked == 1 ? " name" : " names") << " checked: " << s.ok << " ok, "
-        << s.drift << " drift, " << s.error << " error" << (s.error == 1 ? "" : "s") << "\n";
+        << s.drift << " drift, " << s.unchecked << " unchecked, " << s.error << " error"
+        << (s.error == 1 ? "" : "s") << "\n";
     return out.str();
 }
 
@@ -198,12 +207,13 @@ std::string render_results_json(const std::vector<diff::NameResult>& results) {
                                                                 : "null")
                 << "}";
         }
-        out << "],\"servers_disagree\":" << (r.servers_disagree ? "true" : "false") << ",\"error\":"
-            << (r.status == diff::Status::error ? text::json_string(r.error) : "null") << "}";
+        out << "],\"servers_disagree\":" << (r.servers_disagree ? "true" : "false")
+            << ",\"error\":" << (r.error.empty() ? "null" : text::json_string(r.error)) << "}";
     }
     ResultsSummary s = summarize_results(results);
     out << "\n],\"summary\":{\"checked\":" << s.checked << ",\"ok\":" << s.ok
-        << ",\"drift\":" << s.drift << ",\"error\":" << s.error << "}}\n";
+        << ",\"drift\":" << s.drift << ",\"unchecked\":" << s.unchecked << ",\"error\":" << s.error
+        << "}}\n";
     return out.str();
 }
 
@@ -271,6 +281,9 @@ std::string render_results_prometheus(const std::vector<diff::NameResult>& resul
     out << "# HELP caapol_names_drifted Names whose CAA set differs from the policy.\n"
            "# TYPE caapol_names_drifted gauge\ncaapol_names_drifted "
         << s.drift << "\n";
+    out << "# HELP caapol_names_unchecked Names that no policy domain covers (no "
+           "expectation).\n# TYPE caapol_names_unchecked gauge\ncaapol_names_unchecked "
+        << s.unchecked << "\n";
     out << "# HELP caapol_lookup_errors Names whose lookup failed.\n"
            "# TYPE caapol_lookup_errors gauge\ncaapol_lookup_errors "
         << s.error << "\n";

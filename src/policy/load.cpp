@@ -904,7 +904,8 @@ private:
             if (!is_alnum(name)) {
                 error("parameter-syntax", at(*key),
                       "parameter name " + quoted(name) +
-                          " must be letters and digits only (RFC 8659)");
+                          " must be letters and digits only (RFC 8659 allows inner hyphens, but "
+                          "Let's Encrypt refuses them)");
                 valid = false;
                 continue;
             }

@@ -1,5 +1,7 @@
 #include "rdata.hpp"
 
+#include "caapol/core/dns_name.hpp"
+
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
 #include <map>
@@ -357,7 +359,7 @@ std::string parse_name(std::string_view raw, std::string_view origin, std::strin
         if (!origin.empty()) {
             out += '.';
             out.append(origin);
-            wire += origin.size() + 1;
+            wire += dns_name::wire_length(origin) - 1; // in octets: the origin may hold \DDD
         }
     }
     if (wire > 255) {

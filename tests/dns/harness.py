@@ -31,6 +31,7 @@ import time
 
 NSD = shutil.which("nsd") or "/usr/sbin/nsd"
 UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
+NAMED = shutil.which("named") or "/usr/sbin/named"
 
 
 def port_is_free(address, port):
@@ -267,6 +268,63 @@ class DnsServers:
         self._wait_ready(process, address, port, next(iter(stubs)), log, rd=True)
         return f"{address}@{port}"
 
+
+    def start_named(self, zones, address="127.0.0.1", port=None):
+        """BIND named as a primary that takes dynamic updates (RFC 2136) and zone transfers
+        from 127.0.0.1, for applying `verify --fix nsupdate` scripts. zones: {zone name: zone
+        file}; the files are copied (named writes journals beside them). Returns an Nsd (the
+        same address/port/endpoint shape) once every zone answers its SOA with NOERROR."""
+        port = port or free_port((address,))
+        if not port_is_free(address, port):
+            raise RuntimeError(f"{address}@{port} is in use")
+        d = self._subdir("named")
+        conf = os.path.join(d, "named.conf")
+        log = os.path.join(d, "named.log")
+        lines = [
+            "options {",
+            f'  directory "{d}";',
+            f"  listen-on port {port} {{ {address}; }};",
+            "  listen-on-v6 { none; };",
+            "  recursion no;",
+            f'  pid-file "{d}/named.pid";',
+            f'  session-keyfile "{d}/session.key";',
+            f'  managed-keys-directory "{d}";',
+            "  dnssec-validation no;",
+            "  notify no;",
+            "  allow-transfer { 127.0.0.1; };",
+            "};",
+            "controls { };",  # no rndc channel on port 953
+            "logging { channel l { file \"" + log + "\"; severity info; }; "
+            "category default { l; }; };",
+        ]
+        for name, path in zones.items():
+            copy = os.path.join(d, name + ".zone")
+            shutil.copyfile(path, copy)
+            lines += [f'zone "{name}" {{', "  type primary;", f'  file "{copy}";',
+                      "  allow-update { 127.0.0.1; };", "};"]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError("named-checkconf: " + check.stdout + check.stderr)
+        with open(log + ".out", "w") as out:
+            process = subprocess.Popen([NAMED, "-g", "-c", conf], stdout=out,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.processes.append(process)
+        # named answers SERVFAIL for a moment after its first answers: wait for NOERROR.
+        deadline = time.monotonic() + 20
+        pending = list(zones)
+        while pending and time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"named exited with {process.returncode}:\n" + _tail(log))
+            if rcode(address, port, pending[0], rd=False, timeout=0.3) == 0:
+                pending.pop(0)
+            else:
+                time.sleep(0.05)
+        if pending:
+            raise RuntimeError(f"named on {address}@{port} did not serve {pending[0]} in 20 s:\n"
+                               + _tail(log))
+        return Nsd(address, port, process, next(iter(zones)))
 
 def _tail(path):
     for p in (path, path + ".out"):

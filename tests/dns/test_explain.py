@@ -90,6 +90,15 @@ SCENARIOS = [
 EXIT_FOR = {"permit": 0, "deny": 1, "error": 3}
 
 
+
+def seen_owner(result):
+    """found_at as every source can know it: zone files name the wildcard that synthesized a
+    set ("*.x"), a resolver's answer does not say (it names the queried name)."""
+    found_at = result.get("found_at") or ""
+    if found_at.startswith("*.") and found_at != result.get("relevant_name"):
+        return result.get("relevant_name")
+    return found_at
+
 def explain(binary, source_args, name, options):
     proc = subprocess.run([binary, "explain", "--format", "json"] + source_args + options +
                           [name], capture_output=True, text=True, timeout=120)
@@ -176,7 +185,7 @@ def main():
                 if sorted(map(record_key, result["records"])) != \
                         sorted(map(record_key, reference["records"])):
                     failures.append(f"{label}: records of [{kind}] differ from [{first}]")
-                if kind != "policy" and result["found_at"] != reference["found_at"]:
+                if kind != "policy" and seen_owner(result) != seen_owner(reference):
                     failures.append(f"{label}: found_at {result['found_at']!r} [{kind}] differs "
                                     f"from {reference['found_at']!r} [{first}]")
         # The large set does not fit caapol's EDNS buffer (1232): it needed TCP, and arrived

@@ -99,7 +99,7 @@ withset.example.test: drift (CAA set at withset.example.test; policy domain with
 grand.child.withset.example.test: drift (CAA set at withset.example.test; policy domain withset.example.test)
   - 0 issue "other.example"
   + 0 issue "withset.example"
-16 names checked: 11 ok, 5 drift, 0 errors
+16 names checked: 11 ok, 5 drift, 0 unchecked, 0 errors
 """
 
 
@@ -113,7 +113,7 @@ class ThroughResolver(unittest.TestCase):
     def test_all_match_exits_0(self):
         p = verify(data("ok.toml"))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("2 names checked: 2 ok, 0 drift, 0 errors", p.stdout)
+        self.assertIn("2 names checked: 2 ok, 0 drift, 0 unchecked, 0 errors", p.stdout)
 
     def test_json(self):
         p = verify("--format", "json", "--names", data("names.txt"), data("example.toml"))
@@ -131,7 +131,7 @@ class ThroughResolver(unittest.TestCase):
         self.assertEqual((c["status"], c["found_at"]), ("ok", "direct.example.test"))
         u = by_name["upper.example.test"]
         self.assertEqual(u["actual"][0]["tag"], "ISSUE")
-        self.assertEqual(doc["summary"], {"checked": 16, "ok": 11, "drift": 5, "error": 0})
+        self.assertEqual(doc["summary"], {"checked": 16, "ok": 11, "drift": 5, "unchecked": 0, "error": 0})
 
     def test_servfail_is_error_and_wins_over_drift(self):
         p = verify("--format", "json", data("broken.toml"))
@@ -219,7 +219,7 @@ class ThroughResolver(unittest.TestCase):
                  "send", ""]), extra)
             warnings = [l for l in p.stderr.splitlines() if "warning" in l]
             self.assertEqual(warnings, ["caapol verify: warning: " + l for l in unfixable])
-            self.assertIn("8 names checked: 1 ok, 7 drift, 0 errors", p.stderr)
+            self.assertIn("8 names checked: 1 ok, 7 drift, 0 unchecked, 0 errors", p.stderr)
 
     def test_fix_nothing_to_do(self):
         p = verify("--fix", "nsupdate", data("ok.toml"))
@@ -462,7 +462,7 @@ class OverIpv6(unittest.TestCase):
         self.assertEqual(text.returncode, 1, text.stdout + text.stderr)
         self.assertIn(f"server {server} zone v6.test serial 5: ok", text.stdout)
         self.assertIn(f"server {server} zone v6.test serial 5: drift", text.stdout)
-        self.assertIn("2 names checked: 1 ok, 1 drift, 0 errors", text.stdout)
+        self.assertIn("2 names checked: 1 ok, 1 drift, 0 unchecked, 0 errors", text.stdout)
         results = {r["name"]: r for r in json.loads(js.stdout)["results"]}
         self.assertEqual(set(results), {"v6.test", "www.v6.test"})
         self.assertEqual(

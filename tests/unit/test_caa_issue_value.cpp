@@ -81,4 +81,14 @@ TEST_SUITE("caa") {
         CHECK(render_issue_value(IssueValue{}, true) == ";");
         CHECK(render_issue_value(IssueValue{"", {{"a", "b"}}}, true) == "; a=b");
     }
+
+    TEST_CASE("parameter tags may hold inner hyphens (RFC 8659 section 4.2 ABNF)") {
+        auto inner = parse_issue_value("letsencrypt.org; a-b=c; x--y=1");
+        REQUIRE(inner.value);
+        REQUIRE(inner.value->parameters.size() == 2);
+        CHECK(inner.value->parameters[0].key == "a-b");
+        CHECK(inner.value->parameters[1].key == "x--y");
+        CHECK_FALSE(parse_issue_value("letsencrypt.org; -a=c").value);
+        CHECK_FALSE(parse_issue_value("letsencrypt.org; a-=c").value);
+    }
 }

@@ -104,4 +104,15 @@ TEST_SUITE("caa") {
         CHECK_FALSE(nearest_issuer("totally-unrelated-ca.example").has_value());
         CHECK(std::is_sorted(known_issuers().begin(), known_issuers().end()));
     }
+
+    TEST_CASE("RFC 8657 validationmethods is a set: order and repeats do not matter") {
+        Record a{0, "issue", "letsencrypt.org; validationmethods=dns-01,http-01"};
+        Record b{0, "issue", "letsencrypt.org; validationmethods=http-01,dns-01"};
+        Record c{0, "issue", "letsencrypt.org; validationmethods=http-01,dns-01,http-01"};
+        Record d{0, "issue", "letsencrypt.org; validationmethods=http-01"};
+        CHECK(equivalent(a, b));
+        CHECK(equivalent(a, c));
+        CHECK_FALSE(equivalent(a, d));
+        CHECK(compare_sets({a}, {b}).empty());
+    }
 }

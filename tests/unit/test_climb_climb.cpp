@@ -15,7 +15,7 @@ struct TableSource : Source {
         asked.push_back(name);
         auto it = answers.find(name);
         if (it == answers.end()) {
-            return Answer{AnswerKind::nxdomain, {}, {}, {}, {}, "table"};
+            return Answer{AnswerKind::nxdomain, {}, {}, {}, {}, "table", {}};
         }
         return it->second;
     }
@@ -133,7 +133,7 @@ TEST_SUITE("climb") {
 
     TEST_CASE("a records answer with no records counts as empty") {
         TableSource s;
-        s.answers["a.example"] = Answer{AnswerKind::records, {}, {}, {}, {}, "t"};
+        s.answers["a.example"] = Answer{AnswerKind::records, {}, {}, {}, {}, "t", {}};
         auto r = climb::climb(s, "a.example");
         CHECK(r.outcome == Outcome::none);
     }

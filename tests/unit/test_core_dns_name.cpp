@@ -58,4 +58,37 @@ TEST_SUITE("core") {
         }
         CHECK(dns_name::check_hostname(long_name + "com").find("253") != std::string::npos);
     }
+
+    TEST_CASE("lengths are wire octets, never escaped text") {
+        CHECK(dns_name::wire_length("") == 1);
+        CHECK(dns_name::wire_length("a.b") == 5);
+        CHECK(dns_name::wire_length("a\\032b.example") == 13); // "a b" is 3 octets
+        CHECK(dns_name::wire_length("a\\.b.example") == 13);   // an escaped dot is one octet
+        CHECK(dns_name::parent("a\\.b.example") == "example");
+        CHECK(dns_name::first_label_end("a\\.b.example") == 4);
+        // 40 labels of "\\032\\032" are 40 * 3 = 120 octets, though 40 * 9 = 360 characters.
+        std::string escaped;
+        for (int i = 0; i < 40; ++i) {
+            escaped += "\\032\\032.";
+        }
+        escaped += "example";
+        CHECK(escaped.size() > 255);
+        CHECK(dns_name::wire_length(escaped) == 129);
+        auto substituted = dns_name::substitute_dname(escaped + ".old", "old", "new.example");
+        REQUIRE(substituted);
+        CHECK(*substituted == escaped + ".new.example");
+        std::string long_label(63, 'a');
+        std::string near = long_label + "." + long_label + "." + long_label + ".old";
+        CHECK_FALSE(dns_name::substitute_dname(near, "old", long_label + ".x"));
+    }
+
+    TEST_CASE("strip_wildcard and the lookup profile") {
+        CHECK(dns_name::strip_wildcard("*.example.com") == "example.com");
+        CHECK(dns_name::strip_wildcard("example.com") == "example.com");
+        CHECK(dns_name::check_name("*.example.com", dns_name::Profile::lookup).empty());
+        CHECK(dns_name::check_name("_dmarc.example.com", dns_name::Profile::lookup).empty());
+        CHECK_FALSE(
+            dns_name::check_name("_dmarc.example.com", dns_name::Profile::hostname).empty());
+        CHECK_FALSE(dns_name::check_name("a b.example.com", dns_name::Profile::lookup).empty());
+    }
 }

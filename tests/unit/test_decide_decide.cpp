@@ -185,11 +185,31 @@ TEST_SUITE("decide") {
                   .verdict == Verdict::permit);
     }
 
-    TEST_CASE("issuers compare ignoring case and a trailing dot") {
-        CHECK(decide_for({rec(0, "issue", "LetsEncrypt.ORG.")}, ask("letsencrypt.org")).verdict ==
-              Verdict::permit);
+    TEST_CASE("issuers in other letter case: the RFC matches them, Boulder does not, deny wins") {
+        auto mixed = decide_for({rec(0, "issue", "LetsEncrypt.ORG")}, ask("letsencrypt.org"));
+        CHECK(mixed.verdict == Verdict::deny);
+        CHECK(mixed.rule == "issuer-case-mismatch");
+        CHECK(mixed.reason.find("byte for byte") != std::string::npos);
+        CHECK(mixed.reason.find("RFC 8659 compares issuer domains ignoring case") !=
+              std::string::npos);
+        auto dot = decide_for({rec(0, "issue", "letsencrypt.org.")}, ask("letsencrypt.org"));
+        CHECK(dot.verdict == Verdict::deny);
+        CHECK(dot.rule == "issuer-case-mismatch");
+        // A permit elsewhere in the set still stands.
+        CHECK(decide_for({rec(0, "issue", "LetsEncrypt.org"), rec(0, "issue", "letsencrypt.org")},
+                         ask("letsencrypt.org"))
+                  .verdict == Verdict::permit);
+        // The request's own spelling does not matter: CA identifiers are lower case.
         CHECK(decide_for({rec(0, "issue", "letsencrypt.org")}, ask("LETSENCRYPT.org.")).verdict ==
               Verdict::permit);
+    }
+
+    TEST_CASE("parameter tags with inner hyphens: RFC grammar, refused by Boulder, deny wins") {
+        auto d = decide_for({rec(0, "issue", "letsencrypt.org; a-b=c")}, ask("letsencrypt.org"));
+        CHECK(d.verdict == Verdict::deny);
+        CHECK(d.rule == "record-unsatisfiable");
+        CHECK(d.reason.find("allows but Let's Encrypt refuses") != std::string::npos);
+        CHECK_FALSE(d.records[0].malformed); // well-formed by RFC 8659 section 4.2
         CHECK(
             decide_for({rec(0, "issue", "letsencrypt.org.com")}, ask("letsencrypt.org")).verdict ==
             Verdict::deny);

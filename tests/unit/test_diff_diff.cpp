@@ -39,7 +39,8 @@ TEST_SUITE("diff") {
     TEST_CASE("equivalent sets are ok, whatever the case and order") {
         auto p = load(policy_text);
         auto r = diff::compare(
-            p, found("www.example.com", "example.com", {{0, "ISSUE", "LetsEncrypt.org."}}), false);
+            diff::Expectations(p),
+            found("www.example.com", "example.com", {{0, "ISSUE", "LetsEncrypt.org."}}), false);
         CHECK(r.status == diff::Status::ok);
         CHECK(r.expected_from == "example.com");
         CHECK(r.difference.empty());
@@ -47,8 +48,9 @@ TEST_SUITE("diff") {
 
     TEST_CASE("different sets drift, with missing and unexpected records") {
         auto p = load(policy_text);
-        auto r = diff::compare(
-            p, found("example.com", "example.com", {{0, "issue", "evil.example"}}), false);
+        auto r = diff::compare(diff::Expectations(p),
+                               found("example.com", "example.com", {{0, "issue", "evil.example"}}),
+                               false);
         CHECK(r.status == diff::Status::drift);
         REQUIRE(r.difference.missing.size() == 1);
         CHECK(r.difference.missing[0].value == "letsencrypt.org");
@@ -61,21 +63,31 @@ TEST_SUITE("diff") {
         climb::Result none;
         none.name = "www.example.com";
         none.outcome = climb::Outcome::none;
-        auto r = diff::compare(p, none, false);
+        auto r = diff::compare(diff::Expectations(p), none, false);
         CHECK(r.status == diff::Status::drift);
         CHECK(r.difference.missing.size() == 1);
     }
 
-    TEST_CASE("a name the policy does not cover expects no set") {
+    TEST_CASE("a name the policy does not cover has no expectation: unchecked") {
         auto p = load(policy_text);
+        const diff::Expectations expectations(p);
         climb::Result none;
         none.name = "other.org";
         none.outcome = climb::Outcome::none;
-        CHECK(diff::compare(p, none, false).status == diff::Status::ok);
-        auto r =
-            diff::compare(p, found("other.org", "other.org", {{0, "issue", "x.example"}}), false);
-        CHECK(r.status == diff::Status::drift);
+        CHECK(diff::compare(expectations, none, false).status == diff::Status::unchecked);
+        auto r = diff::compare(expectations,
+                               found("other.org", "other.org", {{0, "issue", "x.example"}}), false);
+        CHECK(r.status == diff::Status::unchecked);
         CHECK(r.expected_from.empty());
+        CHECK(r.difference.empty());
+        climb::Result failed;
+        failed.name = "other.org";
+        failed.outcome = climb::Outcome::failure;
+        failed.reason = "SERVFAIL";
+        auto f = diff::compare(expectations, failed, false);
+        CHECK(f.status == diff::Status::unchecked);
+        REQUIRE(f.notes.size() == 1);
+        CHECK(f.notes[0] == "the lookup failed: SERVFAIL");
     }
 
     TEST_CASE("lookup failures are errors, never empty") {
@@ -84,7 +96,7 @@ TEST_SUITE("diff") {
         failed.name = "example.com";
         failed.outcome = climb::Outcome::failure;
         failed.reason = "SERVFAIL at 192.0.2.1@53";
-        auto r = diff::compare(p, failed, false);
+        auto r = diff::compare(diff::Expectations(p), failed, false);
         CHECK(r.status == diff::Status::error);
         CHECK(r.error == "SERVFAIL at 192.0.2.1@53");
     }
@@ -92,7 +104,8 @@ TEST_SUITE("diff") {
     TEST_CASE("an inherit domain with its own set drifts even when the set is equal") {
         auto p = load(policy_text);
         auto r = diff::compare(
-            p, found("blog.example.com", "blog.example.com", {{0, "issue", "letsencrypt.org"}}),
+            diff::Expectations(p),
+            found("blog.example.com", "blog.example.com", {{0, "issue", "letsencrypt.org"}}),
             false);
         CHECK(r.status == diff::Status::drift);
         CHECK(r.notes.size() == 1);
@@ -101,13 +114,14 @@ TEST_SUITE("diff") {
     TEST_CASE("TTL differences are notes, never drift") {
         auto p = load(policy_text);
         auto r = diff::compare(
-            p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60), true);
+            diff::Expectations(p),
+            found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60), true);
         CHECK(r.status == diff::Status::ok);
         REQUIRE(r.notes.size() == 1);
         CHECK(r.notes[0] == "TTL 60 at example.com, the policy says 300");
         CHECK(diff::compare(
-                  p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60),
-                  false)
+                  diff::Expectations(p),
+                  found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60), false)
                   .notes.empty());
     }
 
@@ -118,26 +132,39 @@ TEST_SUITE("diff") {
         views[0].result = found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}});
         views[1].server = "192.0.2.2@53";
         views[1].result = found("example.com", "example.com", {{0, "issue", "old.example"}});
-        auto r = diff::compare_servers(p, "example.com", views);
+        auto r = diff::compare_servers(diff::Expectations(p), "example.com", views);
         CHECK(r.status == diff::Status::drift);
         CHECK(r.servers_disagree);
         CHECK(r.servers[0].status == diff::Status::ok);
         CHECK(r.servers[1].status == diff::Status::drift);
         views[1].result.outcome = climb::Outcome::failure;
         views[1].result.reason = "timeout";
-        CHECK(diff::compare_servers(p, "example.com", views).status == diff::Status::error);
-        CHECK(diff::compare_servers(p, "example.com", {}).status == diff::Status::error);
+        CHECK(diff::compare_servers(diff::Expectations(p), "example.com", views).status ==
+              diff::Status::error);
+        CHECK(diff::compare_servers(diff::Expectations(p), "example.com", {}).status ==
+              diff::Status::error);
     }
 
     TEST_CASE("fixes: the expected domain, and deletion of an unwanted set below it") {
         auto p = load(policy_text);
         std::vector<diff::NameResult> results = {
-            diff::compare(
-                p, found("www.example.com", "www.example.com", {{0, "issue", "x.example"}}), false),
-            diff::compare(p, found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}),
+            diff::compare(diff::Expectations(p),
+                          found("www.example.com", "www.example.com", {{0, "issue", "x.example"}}),
+                          false),
+            diff::compare(diff::Expectations(p),
+                          found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}),
                           false),
         };
-        auto fixes = diff::fixes(p, results).domains;
+        // example.com is ok: it is not rewritten, only the set below it goes.
+        auto fixes = diff::fixes(diff::Expectations(p), results).domains;
+        REQUIRE(fixes.size() == 1);
+        CHECK(fixes[0].name == "www.example.com");
+        CHECK(fixes[0].inherit);
+        // When example.com drifts too, its set is written.
+        results[1] =
+            diff::compare(diff::Expectations(p),
+                          found("example.com", "example.com", {{0, "issue", "x.example"}}), false);
+        fixes = diff::fixes(diff::Expectations(p), results).domains;
         REQUIRE(fixes.size() == 2);
         CHECK(fixes[0].name == "example.com");
         CHECK_FALSE(fixes[0].inherit);
@@ -151,11 +178,13 @@ TEST_SUITE("diff") {
 
     TEST_CASE("text results escape what came from DNS") {
         auto p = load(policy_text);
-        auto r = diff::compare(p, found("example.com", "example.com", {{0, "issue", "a\x1b[31m"}}),
-                               false);
+        auto r =
+            diff::compare(diff::Expectations(p),
+                          found("example.com", "example.com", {{0, "issue", "a\x1b[31m"}}), false);
         std::string text = output::render_results_text({r});
         CHECK(text.find('\x1b') == std::string::npos);
         CHECK(text.find("\\027[31m") != std::string::npos);
-        CHECK(text.find("1 name checked: 0 ok, 1 drift, 0 errors") != std::string::npos);
+        CHECK(text.find("1 name checked: 0 ok, 1 drift, 0 unchecked, 0 errors") !=
+              std::string::npos);
     }
 }

@@ -53,7 +53,7 @@ struct Scripted : climb::Source {
         answers[name] = a;
     }
     diff::NameResult check(const policy::Policy& p, const std::string& name) {
-        return diff::compare(p, climb::climb(*this, name), false);
+        return diff::compare(diff::Expectations(p), climb::climb(*this, name), false);
     }
 };
 
@@ -115,7 +115,7 @@ TEST_SUITE("diff") {
             REQUIRE(www.status == diff::Status::drift);
             auto apex = s.check(p, "example.com");
             REQUIRE(apex.status == diff::Status::ok);
-            auto f = diff::fixes(p, {apex, www});
+            auto f = diff::fixes(diff::Expectations(p), {apex, www});
             CHECK(f.domains.empty()); // neither "delete at www" nor a rewrite of the apex
             REQUIRE(f.unfixable.size() == 1);
             const auto& u = f.unfixable[0];
@@ -138,7 +138,7 @@ TEST_SUITE("diff") {
         auto img = s.check(p, "img.shop.example.com");
         REQUIRE(img.status == diff::Status::drift);
         CHECK(img.relevant_name == "shop.example.com");
-        auto f = diff::fixes(p, {img});
+        auto f = diff::fixes(diff::Expectations(p), {img});
         CHECK(f.domains.empty());
         REQUIRE(f.unfixable.size() == 1);
         CHECK(f.unfixable[0].alias == "shop.example.com");
@@ -149,7 +149,7 @@ TEST_SUITE("diff") {
 
         // *.shop starts at shop: the alias is the name itself.
         auto wild = s.check(p, "*.shop.example.com");
-        auto g = diff::fixes(p, {wild});
+        auto g = diff::fixes(diff::Expectations(p), {wild});
         REQUIRE(g.unfixable.size() == 1);
         CHECK(diff::describe(g.unfixable[0])
                   .rfind("*.shop.example.com: not fixable here: shop.example.com is an alias", 0) ==
@@ -168,7 +168,7 @@ issue = ["letsencrypt.org"]
         s.records("shop.example.com", "cdn.example", {"shop.cdn.example.net"});
         auto img = s.check(p, "img.shop.example.com");
         REQUIRE(img.status == diff::Status::drift);
-        auto f = diff::fixes(p, {img});
+        auto f = diff::fixes(diff::Expectations(p), {img});
         CHECK(f.unfixable.empty());
         CHECK(names_of(f.domains) == std::vector<std::string>{"img.shop.example.com"});
     }
@@ -191,7 +191,7 @@ issue = ["digicert.com"]
         auto www = s.check(p, "www.shop.example.com");
         REQUIRE(www.status == diff::Status::drift);
 
-        auto f = diff::fixes(p, {shop});
+        auto f = diff::fixes(diff::Expectations(p), {shop});
         CHECK(f.domains.empty());
         REQUIRE(f.unfixable.size() == 1);
         CHECK(f.unfixable[0].why == diff::Unfixable::Why::expected_at_alias);
@@ -202,11 +202,11 @@ issue = ["digicert.com"]
 
         // www's own climb never reached shop: that shop is an alias comes from shop's result.
         CHECK(www.aliases.empty());
-        auto alone = diff::fixes(p, {www});
+        auto alone = diff::fixes(diff::Expectations(p), {www});
         CHECK(alone.unfixable.empty()); // nothing known about shop: the usual fix
         CHECK(names_of(alone.domains) ==
               std::vector<std::string>{"shop.example.com", "www.shop.example.com (delete)"});
-        auto g = diff::fixes(p, {shop, www});
+        auto g = diff::fixes(diff::Expectations(p), {shop, www});
         CHECK(g.domains.empty());
         REQUIRE(g.unfixable.size() == 2);
         CHECK(g.unfixable[1].name == "www.shop.example.com");
@@ -229,7 +229,7 @@ issue = ["digicert.com"]
         auto shop = s.check(p, "shop.example.com");
         REQUIRE(shop.status == diff::Status::ok);
         auto www = s.check(p, "www.shop.example.com");
-        auto f = diff::fixes(p, {shop, www});
+        auto f = diff::fixes(diff::Expectations(p), {shop, www});
         CHECK(f.unfixable.empty());
         CHECK(names_of(f.domains) == std::vector<std::string>{"www.shop.example.com (delete)"});
     }
@@ -251,12 +251,12 @@ issue = ["letsencrypt.org"]
              {"example.com", "direct.example.com", "alias.example.com", "other.org"}) {
             results.push_back(s.check(p, name));
         }
-        auto f = diff::fixes(p, results);
+        auto f = diff::fixes(diff::Expectations(p), results);
         CHECK(names_of(f.domains) == std::vector<std::string>{"direct.example.com"});
-        REQUIRE(f.unfixable.size() == 2);
+        // other.org is outside the policy: unchecked, never touched.
+        CHECK(results[3].status == diff::Status::unchecked);
+        REQUIRE(f.unfixable.size() == 1);
         CHECK(f.unfixable[0].name == "alias.example.com");
-        CHECK(f.unfixable[1].name == "other.org"); // expected no set: the alias holds one
-        CHECK(f.unfixable[1].target == "cdn.example.net");
     }
 
     TEST_CASE("authoritative mode: a server whose answers show the alias is named") {
@@ -271,9 +271,9 @@ issue = ["letsencrypt.org"]
         views[0].result = climb::climb(primary, "www.example.com");
         views[1].server = "192.0.2.2@53";
         views[1].result = climb::climb(secondary, "www.example.com");
-        auto r = diff::compare_servers(p, "www.example.com", views);
+        auto r = diff::compare_servers(diff::Expectations(p), "www.example.com", views);
         REQUIRE(r.status == diff::Status::drift);
-        auto f = diff::fixes(p, {r});
+        auto f = diff::fixes(diff::Expectations(p), {r});
         CHECK(f.domains.empty());
         REQUIRE(f.unfixable.size() == 1);
         CHECK(f.unfixable[0].server == "192.0.2.2@53");
@@ -302,5 +302,100 @@ inherit = true
                           "x\ny.example",
                           {}};
         CHECK(diff::describe(u).find("x\ny.example") != std::string::npos);
+    }
+
+    TEST_CASE("a set synthesized from a wildcard is repaired at the wildcard owner") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org");
+        s.records("x.dev.example.com", "digicert.com");
+        s.answers["x.dev.example.com"].owner = "*.dev.example.com";
+        auto x = s.check(p, "x.dev.example.com");
+        CHECK(x.status == diff::Status::drift);
+        CHECK(x.found_at == "*.dev.example.com");
+        auto f = diff::fixes(diff::Expectations(p), {s.check(p, "example.com"), x});
+        REQUIRE(f.domains.size() == 1);
+        CHECK(f.domains[0].name == "*.dev.example.com");
+        CHECK(f.domains[0].inherit);
+    }
+
+    TEST_CASE("a wildcard whose set is right for another checked name is not deleted") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+[domain."ok.dev.example.com"]
+issue = ["digicert.com"]
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org");
+        for (const char* name : {"x.dev.example.com", "ok.dev.example.com"}) {
+            s.records(name, "digicert.com");
+            s.answers[name].owner = "*.dev.example.com";
+        }
+        auto ok = s.check(p, "ok.dev.example.com");
+        CHECK(ok.status == diff::Status::ok);
+        auto x = s.check(p, "x.dev.example.com");
+        auto f = diff::fixes(diff::Expectations(p), {ok, x});
+        CHECK(f.domains.empty());
+        REQUIRE(f.unfixable.size() == 1);
+        CHECK(f.unfixable[0].why == diff::Unfixable::Why::wildcard_shared);
+        CHECK(diff::describe(f.unfixable[0]).find("ok.dev.example.com") != std::string::npos);
+    }
+
+    TEST_CASE("an inherit domain's own set with nothing above it is never deleted") {
+        auto p = load(R"(version = 1
+[domain."blog.example.com"]
+inherit = true
+)");
+        Scripted s;
+        s.records("blog.example.com", "digicert.com");
+        auto blog = s.check(p, "blog.example.com");
+        CHECK(blog.status == diff::Status::drift);
+        CHECK(blog.own_rrset_of_inherit);
+        auto f = diff::fixes(diff::Expectations(p), {blog});
+        CHECK(f.domains.empty());
+        REQUIRE(f.unfixable.size() == 1);
+        CHECK(f.unfixable[0].why == diff::Unfixable::Why::no_replacement);
+        // Without a set of its own there is nothing to compare: unchecked.
+        Scripted none;
+        CHECK(none.check(p, "blog.example.com").status == diff::Status::unchecked);
+    }
+
+    TEST_CASE("names outside the policy are never in the script") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+issue = ["letsencrypt.org"]
+)");
+        Scripted s;
+        s.records("example.net", "letsencrypt.org");
+        s.records("www.example.net", "digicert.com");
+        auto f = diff::fixes(diff::Expectations(p),
+                             {s.check(p, "example.net"), s.check(p, "www.example.net")});
+        CHECK(f.domains.empty());
+        CHECK(f.unfixable.empty());
+    }
+
+    TEST_CASE("TTL notes only for records the name owns (not for inherit names)") {
+        auto p = load(R"(version = 1
+[domain."example.com"]
+ttl = 300
+issue = ["letsencrypt.org"]
+[domain."blog.example.com"]
+inherit = true
+)");
+        Scripted s;
+        s.records("example.com", "letsencrypt.org"); // TTL 300 in Scripted; make it differ
+        s.answers["example.com"].records[0].ttl = 60;
+        const diff::Expectations e(p);
+        auto apex = diff::compare(e, climb::climb(s, "example.com"), true);
+        REQUIRE(apex.ttl_notes.size() == 1);
+        CHECK(apex.ttl_notes[0].ttl == 60);
+        auto blog = diff::compare(e, climb::climb(s, "blog.example.com"), true);
+        CHECK(blog.status == diff::Status::ok);
+        CHECK(blog.ttl_notes.empty());
+        CHECK(blog.notes.empty());
     }
 }

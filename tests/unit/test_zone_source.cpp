@@ -149,4 +149,43 @@ TEST_SUITE("zone") {
         a = long_source.lookup(std::string(63, 'x') + ".d.example.com");
         CHECK(a.kind == AnswerKind::failure);
     }
+
+    TEST_CASE("DNAME substitution and origins count wire octets, not escaped text") {
+        // 40 labels of two escaped spaces: 120 octets of labels, 360 characters of text.
+        std::string escaped;
+        for (int i = 0; i < 40; ++i) {
+            escaped += "\\032\\032.";
+        }
+        Zones z;
+        z.add("$ORIGIN example.com.\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\n"
+              "old DNAME new.example.com.\n" +
+                  escaped + "new CAA 0 issue \"escaped.example\"\n",
+              "escaped.zone");
+        REQUIRE_FALSE(z.diagnostics.has_errors());
+        climb::ZoneSource source(z.set);
+        auto r = climb::climb(source, escaped + "old.example.com");
+        CHECK(r.outcome == Outcome::found);
+        CHECK(r.found_at == escaped + "new.example.com");
+        // An owner relative to an escaped $ORIGIN is measured the same way.
+        Zones o;
+        o.add("$ORIGIN " + escaped +
+                  "example.org.\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\n"
+                  "www CAA 0 issue \"x.example\"\n",
+              "origin.zone");
+        CHECK_FALSE(o.diagnostics.has_errors());
+    }
+
+    TEST_CASE("a wildcard's set names the wildcard as its owner") {
+        Zones z;
+        z.add(parent_zone, "example.com.zone");
+        climb::ZoneSource source(z.set);
+        auto r = climb::climb(source, "x.wild.example.com");
+        CHECK(r.outcome == Outcome::found);
+        CHECK(r.relevant_name == "x.wild.example.com");
+        CHECK(r.found_at == "*.wild.example.com");
+        // Checked as an owner, the wildcard is its own relevant name.
+        auto w = climb::climb(source, "*.wild.example.com", climb::Start::owner_name);
+        CHECK(w.relevant_name == "*.wild.example.com");
+        CHECK(w.found_at == "*.wild.example.com");
+    }
 }

@@ -12,6 +12,10 @@ namespace caapol::caa {
 // Labels of the IANA "ACME Validation Methods" registry that CAA validationmethods may name.
 const std::vector<std::string>& acme_validation_methods();
 
+// RFC 8657 section 4 label syntax: 1*(ALPHA / DIGIT / "-"). The one label check of decide,
+// explain's --method and lint.
+bool is_validation_method_label(std::string_view label);
+
 // A registry label, or a CA-specific label starting with "ca-".
 bool is_known_validation_method(std::string_view label);
 

@@ -71,4 +71,9 @@ void keep_until_exit(std::unique_ptr<T> object) {
     kept->push_back(std::move(object));
 }
 
+// A --names file: one name per line, '#' comments, blank lines skipped; names normalized.
+// Throws InputError naming FILE:LINE for a line that is no name to look up
+// (dns_name::Profile::lookup) and when the file cannot be read.
+std::vector<std::string> read_names(const std::string& path);
+
 } // namespace caapol::cli

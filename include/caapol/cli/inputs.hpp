@@ -1,5 +1,4 @@
-// Inputs shared by several subcommands: zone files found in paths (lint, import) and name
-// lists (verify, import).
+// Inputs shared by several subcommands: zone files found in paths (lint, import).
 #pragma once
 
 #include "caapol/zone/zone.hpp"
@@ -18,13 +17,5 @@ namespace caapol::cli {
 std::vector<zone::ZoneFile> zone_files(const std::vector<std::string>& paths,
                                        const std::vector<std::string>& globs,
                                        const std::string& include_root);
-
-// Why `name` is not a name to look up ("" when it is): host names plus '_' labels and a
-// leading "*.".
-std::string check_name(std::string_view name);
-
-// The names of a names file (one per line, '#' comments), normalized. Throws InputError naming
-// FILE:LINE for a line that is not a name, or when the file cannot be read.
-std::vector<std::string> read_names(const std::string& path);
 
 } // namespace caapol::cli

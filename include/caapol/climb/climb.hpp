@@ -35,15 +35,26 @@ struct Result {
     std::string name; // the name asked about (normalized, "*." kept)
     Outcome outcome = Outcome::failure;
     std::string relevant_name; // where the set was found (climb position, before aliases)
-    std::string found_at;      // the owner of the records after following aliases
+    std::string found_at;      // the owner of the records after following aliases ("*.x"
+                               // when a wildcard synthesized them)
     std::vector<SourcedRecord> records;
     std::vector<Step> path; // every lookup, in order
     std::string reason;     // outcome == failure: why, naming the server and name
 };
 
+// Where a climb starts.
+enum class Start {
+    // `name` is a certificate name: "*.x" starts at x (RFC 8659 §3).
+    certificate_name,
+    // `name` is an owner name as written: "*.x" is the wildcard owner itself, so the climb
+    // gives the set that the names the wildcard answers for get (lint checks wildcard owners
+    // this way).
+    owner_name,
+};
+
 class Climber {
 public:
-    explicit Climber(std::string name);
+    explicit Climber(std::string name, Start start = Start::certificate_name);
 
     // The name to look up next, or nullptr when finished (valid until the next feed()).
     const std::string* next_query() const;
@@ -66,6 +77,6 @@ private:
 };
 
 // Runs one climb synchronously.
-Result climb(Source& source, const std::string& name);
+Result climb(Source& source, const std::string& name, Start start = Start::certificate_name);
 
 } // namespace caapol::climb

@@ -36,6 +36,9 @@ struct Answer {
     std::vector<std::string> aliases; // alias chain already followed inside this answer
     std::string reason;               // kind == failure: why; otherwise optional detail
     std::string server;               // who answered ("policy", file name, "127.0.0.1@5353")
+    // kind == records synthesized from a wildcard (RFC 4592): the wildcard owner ("*.x"), which
+    // holds the records; empty when the records are the queried name's own (or not known).
+    std::string owner;
 };
 
 class Source {

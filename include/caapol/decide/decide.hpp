@@ -2,13 +2,19 @@
 // RFC 8659 §4-§5, RFC 8657, CA/B Baseline Requirements 3.2.2.8, with Let's Encrypt's Boulder as
 // the reference where the RFCs leave room. Pure data in, data out: cli/ prints it.
 //
-// Choices where the standards leave room (documented in the man page, "DECISION RULES"):
+// Decided by RFC 8659/8657; where Let's Encrypt's Boulder (the most-used CA software) decides
+// differently, the stricter answer stands ("deny wins") and the reason says so, so that the
+// operator learns what fails at any CA (documented in the man page, "DECISION RULES"):
 //  - Flags: bit 128 is "issuer critical". Bit 1 is treated as critical too, as Boulder does
 //    (a widespread misreading of the RFC). The other reserved bits are ignored (RFC 8659 §4.1).
 //  - Only issue, issuewild and iodef are tags every CA understands; any other tag with a
 //    critical flag forbids issuance (issuemail, issuevmc, contact*: a TLS CA need not know them).
 //  - Tags match ignoring ASCII case; parameter keys match exactly (lower case), as in Boulder.
-//  - Issuers match ignoring ASCII case and one trailing dot.
+//  - Issuer domains: RFC 8659 compares them ignoring case, Boulder byte for byte: an issuer
+//    written in other letter case (or with a trailing dot, outside the RFC grammar) authorises
+//    nobody.
+//  - Parameter tags with inner hyphens: allowed by the RFC 8659 §4.2 grammar, refused by
+//    Boulder: such a record authorises nobody.
 //  - Two accounturi (or two validationmethods) parameters in one record: unsatisfiable.
 //  - A validationmethods value with a label outside 1*(ALPHA / DIGIT / "-") authorises nobody.
 #pragma once
@@ -53,6 +59,7 @@ const char* role_name(Role role);
 struct Grant {
     std::size_t record = 0;                // index into Decision::records
     std::string issuer;                    // normalized (lower case, no trailing dot); "" for ";"
+    std::string written_issuer;            // as written in the record
     std::vector<std::string> account_uris; // accounturi values (2+: unsatisfiable)
     std::vector<std::string> validation_methods; // labels of validationmethods, if restricted
     bool methods_restricted = false;
@@ -112,6 +119,7 @@ inline constexpr const char* accounturi_mismatch = "accounturi-mismatch";
 inline constexpr const char* validationmethods_mismatch = "validationmethods-mismatch";
 inline constexpr const char* record_unsatisfiable = "record-unsatisfiable";
 inline constexpr const char* record_malformed = "record-malformed";
+inline constexpr const char* issuer_case_mismatch = "issuer-case-mismatch";
 inline constexpr const char* report_only = "report-only";
 } // namespace rule
 

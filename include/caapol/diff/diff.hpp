@@ -1,5 +1,6 @@
-// Expected (the policy) versus actual (a climb over live DNS): the per-name result verify
-// reports. Pure data in, data out: no DNS, no printing.
+// Expected (the policy) versus actual (a climb over any source: zone files, live DNS through
+// resolvers or at one authoritative server): the one verdict of a name that lint, verify and
+// explain report and that --fix is derived from. Pure data in, data out: no DNS, no printing.
 #pragma once
 
 #include "caapol/caa/record.hpp"
@@ -14,7 +15,10 @@
 
 namespace caapol::diff {
 
-enum class Status { ok, drift, error };
+// ok: the relevant set is the expected one. drift: it differs (or an inherit domain owns a set).
+// unchecked: no policy domain covers the name (format v1: no expectation). error: the lookup
+// failed, so nothing can be said.
+enum class Status { ok, drift, unchecked, error };
 const char* status_name(Status status);
 
 // One authoritative server's view of a name (verify --authoritative).
@@ -41,11 +45,18 @@ struct AliasStep {
 // are not positions). Empty for a failed climb's unanswered part.
 std::vector<AliasStep> climb_aliases(const climb::Result& result);
 
+// A record of the relevant set whose TTL differs from the policy's: only for records the name
+// owns itself (a set found at an ancestor is noted when that ancestor is checked).
+struct TtlNote {
+    std::size_t record = 0; // index into NameResult::actual
+    std::uint32_t ttl = 0;
+};
+
 struct NameResult {
     std::string name;
     Status status = Status::error;
     // The policy domain the expectation comes from; empty when the policy has none for this
-    // name, and then the expectation is "no CAA records": issuance unrestricted.
+    // name (status unchecked, unless an inherit domain owns a set).
     std::string expected_from;
     std::vector<caa::Record> expected;
     std::uint32_t expected_ttl = 0;
@@ -56,9 +67,11 @@ struct NameResult {
     std::vector<std::string> path;  // every name looked up, in order
     std::vector<AliasStep> aliases; // climb positions that are aliases (climb_aliases)
     caa::SetDifference difference;
-    std::vector<std::string> notes;  // TTL differences, own RRset of an inherit domain, ...
-    std::string error;               // status == error: why (server and reason)
-    std::vector<ServerView> servers; // authoritative mode
+    std::vector<std::string> notes;    // TTL differences, own RRset of an inherit domain, ...
+    std::vector<TtlNote> ttl_notes;    // the TTL differences as data (lint places them)
+    bool own_rrset_of_inherit = false; // an inherit = true domain owns a CAA RRset
+    std::string error;                 // status == error: why (server and reason)
+    std::vector<ServerView> servers;   // authoritative mode
     bool servers_disagree = false;
 };
 
@@ -68,7 +81,7 @@ struct NameResult {
 class Expectations {
 public:
     explicit Expectations(const policy::Policy& policy);
-    // Same as policy::Policy::expected_for.
+    // Same as policy::Policy::expected_for (policy::closest_expected, the one rule).
     const policy::Domain* expected_for(std::string_view name) const;
     // Same as policy::Policy::find.
     const policy::Domain* find(std::string_view name) const;
@@ -82,18 +95,22 @@ private:
     std::unordered_map<std::string_view, const policy::Domain*> by_name_;
 };
 
-NameResult compare(Expectations& expectations, const climb::Result& actual, bool ttl_notes);
+// The one comparison: the climb of a name (from any source) against the policy.
+//  - the expectation is policy::closest_expected (the closest domain at or above the name that
+//    is not inherit = true); none: unchecked;
+//  - an inherit = true domain must own no CAA RRset: one of its own is drift;
+//  - a failed climb is error (unchecked names keep the reason as a note);
+//  - sets compare as multisets of equivalent records (caa::compare_sets);
+//  - `ttl_notes`: TTLs of records the name owns itself that differ from the policy's are
+//    notes, never drift (authoritative answers only; resolvers count TTLs down).
+NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes);
 // The same, taking the climb's strings and records instead of copying them.
-NameResult compare(Expectations& expectations, climb::Result&& actual, bool ttl_notes);
-
-// Compares one climb with the policy. `ttl_notes`: TTL differences are reported as notes
-// (authoritative answers only; resolvers count TTLs down).
-NameResult compare(const policy::Policy& policy, const climb::Result& actual, bool ttl_notes);
+NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes);
 
 // Authoritative mode: one view per server (their `result` filled in); each is compared, and
 // the name is error if any lookup failed, else drift if any server differs from the policy.
 // Servers whose sets differ from each other are noted even when one matches.
-NameResult compare_servers(const policy::Policy& policy, const std::string& name,
+NameResult compare_servers(const Expectations& expectations, const std::string& name,
                            std::vector<ServerView> views);
 
 // A drifted name that no update of CAA records can fix where it would have to be made: an
@@ -106,6 +123,12 @@ struct Unfixable {
         search_stops_at_alias,
         // The policy's set belongs at `alias` (the expected domain), which cannot hold it.
         expected_at_alias,
+        // The set to delete (at `alias`, an inherit = true domain) has nothing in the policy to
+        // replace it: deleting it would leave the name with no CAA set at all.
+        no_replacement,
+        // The set to delete is the wildcard `alias`, whose records are right for `target`, a
+        // name checked in the same run that the wildcard also answers for.
+        wildcard_shared,
     };
     std::string name; // the drifted name
     Why why = Why::search_stops_at_alias;
@@ -119,19 +142,22 @@ struct Unfixable {
 std::string describe(const Unfixable& unfixable);
 
 struct Fixes {
-    // Policy domains whose records would make live DNS match: the expected domain itself, and
-    // an inherit (delete-only) entry for a name between the checked name and the expected
-    // domain that holds an RRset of its own. Sorted, without duplicates.
+    // Owners whose CAA RRsets would make live DNS match: the expected domain itself (when its
+    // own result is not ok), and an inherit (delete-only) entry for an owner between the checked
+    // name and the expected domain that holds an RRset of its own (a wildcard owner "*.x" when
+    // the set was synthesized from it). Sorted, without duplicates: each is one name changed.
     std::vector<policy::Domain> domains;
     // Drifted names whose set comes through an alias: nothing in `domains` for them.
     std::vector<Unfixable> unfixable;
 };
 
-// What would make live DNS match the policy for the drifted `results`. A name is unfixable
-// when its search stops at an alias at or below the expected domain (or anywhere, for a name
-// the policy expects to have no set), or when the expected domain is an alias (seen on any
-// climb of `results`) whose own result is not ok. With --authoritative, when any server's
-// answers show it.
-Fixes fixes(const policy::Policy& policy, const std::vector<NameResult>& results);
+// What would make live DNS match the policy, derived from the verdicts alone: only names whose
+// status is drift and whose expectation comes from the policy are touched (unchecked names
+// never), and a set is deleted only where the policy's set then takes its place. A name is
+// unfixable when its search stops at an alias at or below the expected domain, when the
+// expected domain is an alias (seen on any climb of `results`) whose own result is not ok,
+// when the set to delete has no replacement, or when it is a wildcard's set that another name
+// of `results` rightly gets. With --authoritative, when any server's answers show it.
+Fixes fixes(const Expectations& expectations, const std::vector<NameResult>& results);
 
 } // namespace caapol::diff

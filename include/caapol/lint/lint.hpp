@@ -3,6 +3,7 @@
 #pragma once
 
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/diff/diff.hpp"
 #include "caapol/policy/policy.hpp"
 #include "caapol/zone/zone.hpp"
 
@@ -30,11 +31,16 @@ void check_records(const zone::ZoneSet& zones, Diagnostics& diagnostics);
 
 struct DriftOptions {
     bool strict = false; // policy domains that cannot be checked are errors, not notes
+    // More names to judge (lint --names), as verify --names does over live DNS.
+    std::vector<std::string> names;
 };
 
-// Compares the effective CAA set of every policy domain and every name owning CAA records
-// (climbing the loaded zones as RFC 8659 §3 climbs DNS) with the policy's expected set.
-void check_policy(const zone::ZoneSet& zones, const policy::Policy& policy,
-                  const DriftOptions& options, Diagnostics& diagnostics);
+// Compares the effective CAA set of every policy domain, every name owning CAA records and
+// every name of options.names (climbing the loaded zones as RFC 8659 §3 climbs DNS) with the
+// policy's expected set, through diff::compare: the same verdict verify gives over live DNS.
+// Findings go to `diagnostics` at file locations; the verdicts are returned, one per name
+// judged, in DNS canonical order (lint --format json lists them).
+std::vector<diff::NameResult> check_policy(const zone::ZoneSet& zones, const policy::Policy& policy,
+                                           const DriftOptions& options, Diagnostics& diagnostics);
 
 } // namespace caapol::lint

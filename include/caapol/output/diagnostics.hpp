@@ -4,6 +4,7 @@
 #pragma once
 
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/diff/diff.hpp"
 
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ std::string render_text(const Diagnostics& diagnostics);
 // {"version":1,"diagnostics":[{"file","line","column","severity","rule","message"}, ...]}
 // (one diagnostic per line; "line"/"column" are 0 when unknown).
 std::string render_json(const Diagnostics& diagnostics);
+// The same with "verdicts":[{"name","status","expected_from","found_at","missing","unexpected",
+// "error"}, ...] after the diagnostics: lint's verdict per name (lint --policy).
+std::string render_json(const Diagnostics& diagnostics,
+                        const std::vector<diff::NameResult>& verdicts);
 
 // SARIF 2.1.0, one run of the tool `tool_name` `tool_version`, describing `rules` and the
 // results with their locations (file paths as URIs relative to the working directory when

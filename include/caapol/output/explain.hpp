@@ -4,7 +4,9 @@
 
 #include "caapol/climb/climb.hpp"
 #include "caapol/decide/decide.hpp"
+#include "caapol/diff/diff.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,10 @@ struct Explanation {
     climb::Result climb;
     decide::Request request;
     decide::Decision decision;
+    // explain --policy: the policy's verdict of the name (diff::compare, as lint and verify
+    // give it): ok with the policy domain it comes from, or unchecked when none covers it.
+    std::optional<diff::Status> policy_status;
+    std::string expected_from;
 };
 
 // One block per name, separated by blank lines.

@@ -16,19 +16,21 @@ struct ResultsSummary {
     std::size_t checked = 0;
     std::size_t ok = 0;
     std::size_t drift = 0;
+    std::size_t unchecked = 0;
     std::size_t error = 0;
 };
 ResultsSummary summarize_results(const std::vector<diff::NameResult>& results);
 
-// One block per name ("NAME: ok|drift|error ..." then indented "-"/"+" record lines, notes
-// and servers), then a summary line.
+// One block per name ("NAME: ok|drift|unchecked|error ..." then indented "-"/"+" record lines,
+// notes and servers), then a summary line.
 std::string render_results_text(const std::vector<diff::NameResult>& results);
 
 // {"version":1,"results":[...]} followed by a newline.
 std::string render_results_json(const std::vector<diff::NameResult>& results);
 
 // Gauges caapol_caa_drift{name}, caapol_caa_lookup_error{name}, caapol_names_checked,
-// caapol_names_drifted, caapol_lookup_errors, caapol_last_run_timestamp_seconds.
+// caapol_names_drifted, caapol_names_unchecked, caapol_lookup_errors,
+// caapol_last_run_timestamp_seconds.
 std::string render_results_prometheus(const std::vector<diff::NameResult>& results,
                                       std::int64_t timestamp);
 

@@ -29,6 +29,9 @@ struct Domain {
     std::vector<PolicyRecord> records;
 
     std::vector<caa::Record> record_set() const;
+    // Whether DNS that matches the policy holds a CAA RRset at this name: the one rule behind
+    // closest_expected and the policy source (not inherit = true, and some records).
+    bool publishes_records() const { return !inherit && !records.empty(); }
 };
 
 struct Policy {
@@ -51,7 +54,7 @@ template <typename FindDomain>
 const Domain* closest_expected(std::string_view normalized_name, const FindDomain& find) {
     while (!normalized_name.empty()) {
         const Domain* domain = find(normalized_name);
-        if (domain != nullptr && !domain->inherit && !domain->records.empty()) {
+        if (domain != nullptr && domain->publishes_records()) {
             return domain;
         }
         std::size_t dot = normalized_name.find('.');
