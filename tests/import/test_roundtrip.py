@@ -3,7 +3,8 @@
 
   - `import | generate` gives back the input's CAA RRsets (as sets, with TTLs), read from the
     zone files by BIND's named-checkzone and compared in the format's equivalence (estate.py);
-  - `caapol lint --policy imported.toml` over the input reports no policy finding at all;
+  - `caapol lint --policy imported.toml` over the input reports no policy finding at all, and
+    its verdict of every name is ok;
   - generate --format json | import --from json | generate --format json is the identity;
   - the imported policy passes `caapol check` without errors.
 
@@ -40,8 +41,14 @@ def fail(what, detail):
 
 def policy_findings(policy, paths):
     proc = run("lint", "--format", "json", "--policy", policy, *paths, check=False)
-    diagnostics = json.loads(proc.stdout)["diagnostics"]
-    return [d for d in diagnostics if d["rule"].startswith("policy-")]
+    report = json.loads(proc.stdout)
+    findings = [d for d in report["diagnostics"] if d["rule"].startswith("policy-")]
+    # Lint's verdict of each name, the same verify gives: all must be ok.
+    verdicts = report.get("verdicts", [])
+    if not verdicts:
+        findings.append("lint gave no verdicts")
+    findings += [v for v in verdicts if v["status"] != "ok"]
+    return findings
 
 
 def check_zone_import(what, zone_files, tmp, oracle_files=None):
