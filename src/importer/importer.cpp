@@ -47,6 +47,17 @@ const zone::NameInfo* occluding(const zone::Zone& z, std::string_view name) {
     return nullptr;
 }
 
+// The records as the format's equivalence sees them: sorted canonical keys (a multiset).
+std::vector<std::string> set_key(const std::vector<policy::PolicyRecord>& records) {
+    std::vector<std::string> keys;
+    keys.reserve(records.size());
+    for (const auto& r : records) {
+        keys.push_back(caa::canonical_key(r.record));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
 } // namespace
 
 std::vector<ObservedSet> from_zones(const zone::ZoneSet& zones, Diagnostics& diagnostics) {
@@ -261,6 +272,8 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
     entries.reserve(sets.size());
     std::unordered_map<std::string, std::size_t> by_name; // name -> entries
     by_name.reserve(sets.size());
+    std::vector<std::vector<std::string>> keys; // set_key of each entry
+    keys.reserve(sets.size());
     for (std::size_t k = 0; k < order.size(); ++k) {
         ObservedSet& set = sets[order[k].second];
         if (set.records.empty()) {
@@ -308,6 +321,7 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
         }
         entry.comments = std::move(set.comments);
         // The closest ancestor domain: does this name merely repeat it?
+        std::vector<std::string> key = set_key(domain.records);
         std::string_view above = domain.name;
         while (!above.empty()) {
             std::size_t dot = above.find('.');
@@ -317,7 +331,7 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
                 continue;
             }
             const policy::Domain& parent = entries[it->second].domain;
-            if (caa::compare_sets(parent.record_set(), domain.record_set()).empty()) {
+            if (keys[it->second] == key) {
                 entry.explicit_own = true;
                 entry.comments.push_back(
                     "the same set as " + shown(parent.name) +
@@ -327,6 +341,7 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
         }
         by_name.emplace(domain.name, entries.size());
         entries.push_back(std::move(entry));
+        keys.push_back(std::move(key));
     }
     return entries;
 }
@@ -370,7 +385,7 @@ void check_round_trip(const output::WrittenPolicy& written, const std::string& n
         const policy::Domain& got = loaded.domains[i];
         bool same = want.name == got.name && want.inherit == got.inherit &&
                     (want.inherit || want.ttl == got.ttl) &&
-                    caa::compare_sets(want.record_set(), got.record_set()).empty();
+                    set_key(want.records) == set_key(got.records);
         if (!same) {
             diagnostics.error(output::cannot_import_rule,
                               want.records.empty() ? want.location : want.records[0].location,

@@ -241,11 +241,13 @@ private:
             Key key = key_of(tag);
             std::optional<std::string> written;
             if (key <= key_issuevmc) {
-                if (is_deny(record)) {
+                auto parsed = caa::parse_issue_value(record.value);
+                if (parsed.value && parsed.value->issuer.empty() &&
+                    parsed.value->parameters.empty()) {
                     deny(table, key, r);
                     continue;
                 }
-                written = issue_entry(tag, record, r.location);
+                written = issue_entry(tag, record, parsed, r.location);
             } else if (key == key_iodef) {
                 auto url = string(record.value, r.location, "the iodef URL");
                 if (url) {
@@ -270,11 +272,6 @@ private:
             }
         }
         return table;
-    }
-
-    static bool is_deny(const caa::Record& record) {
-        auto parsed = caa::parse_issue_value(record.value);
-        return parsed.value && parsed.value->issuer.empty() && parsed.value->parameters.empty();
     }
 
     void deny(Table& table, Key key, const policy::PolicyRecord& r) {
@@ -302,8 +299,8 @@ private:
     }
 
     std::optional<std::string> issue_entry(const std::string& tag, const caa::Record& record,
+                                           const caa::IssueValueParse& parsed,
                                            const Location& where) {
-        auto parsed = caa::parse_issue_value(record.value);
         if (!parsed.value) {
             refuse(where, "the " + tag + " value " + text::quote_excerpt(record.value, 60) +
                               " is outside the RFC 8659 grammar (" + parsed.error.message + ")");
