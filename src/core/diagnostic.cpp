@@ -3,6 +3,7 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace caapol {
 
@@ -33,6 +34,9 @@ std::size_t Diagnostics::count(Severity severity) const {
 }
 
 void Diagnostics::sort_by_location() {
+    auto same_place = [](const Location& a, const Location& b) {
+        return a.file == b.file && a.line == b.line && a.column == b.column;
+    };
     std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
         if (a.location.file != b.location.file) {
             return a.location.file < b.location.file;
@@ -42,6 +46,25 @@ void Diagnostics::sort_by_location() {
         }
         return a.location.column < b.location.column;
     });
+    // Exact repeats (the same finding reached twice, e.g. through two loaded zones that both
+    // hold a name) are dropped: the first is kept.
+    std::vector<Diagnostic> kept;
+    kept.reserve(items_.size());
+    std::unordered_set<std::string> seen; // severity, rule and message within one location
+    Location place; // of the group being read (items are moved away once kept)
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+        Diagnostic& d = items_[i];
+        if (i == 0 || !same_place(d.location, place)) {
+            seen.clear();
+            place = d.location;
+        }
+        std::string key =
+            std::to_string(static_cast<int>(d.severity)) + '\0' + d.rule + '\0' + d.message;
+        if (seen.insert(std::move(key)).second) {
+            kept.push_back(std::move(d));
+        }
+    }
+    items_ = std::move(kept);
 }
 
 std::string format_location(const Location& location) {

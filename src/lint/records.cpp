@@ -25,9 +25,29 @@ public:
         : zones_(zones), diagnostics_(diagnostics) {}
 
     void check_zone(const zone::Zone& z) {
+        const bool structure = z.has_cuts() || z.has_dnames() || has_cnames(z);
+        std::vector<bool> dname_reported;
+        if (z.has_dnames()) {
+            dname_reported.assign(z.aliases.size(), false);
+        }
         for (const auto& info : z.names) {
             if (info.has_caa()) {
                 check_name(z, info);
+            }
+            if (structure) {
+                check_structure(z, info, dname_reported);
+            }
+        }
+        if (z.has_dnames()) {
+            // DNAMEs whose descendants own only records the reader does not keep.
+            for (const auto& info : z.names) {
+                if (info.dname >= 0 && !dname_reported[static_cast<std::size_t>(info.dname)] &&
+                    z.has_descendants(info.name)) {
+                    report("data-below-dname", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                           "the DNAME at " + dns_name::absolute(info.name) +
+                               " has names with records below it: a DNAME allows none (RFC 6672 "
+                               "section 2.3); NSD and Knot refuse the zone");
+                }
             }
         }
     }
@@ -37,6 +57,107 @@ private:
         const Rule* r = find_rule(rule);
         diagnostics_.add(r != nullptr ? r->severity : Severity::error, rule, zones_.location(site),
                          std::move(message));
+    }
+
+    static bool has_cnames(const zone::Zone& z) { return z.aliases.size() > z.dname_count_; }
+
+    // Where findings about a name go: its first CAA record, else its first kept record.
+    static const zone::Site& name_site(const zone::Zone& z, const zone::NameInfo& info) {
+        return info.has_caa() ? z.caa[info.caa_first].site : info.first;
+    }
+
+    // Rules that servers enforce on the zone's shape, for one kept name: a CNAME beside other
+    // data, a DNAME beside a delegation, names below a DNAME, CAA (and aliases) occluded by a
+    // delegation.
+    void check_structure(const zone::Zone& z, const zone::NameInfo& info,
+                         std::vector<bool>& dname_reported) {
+        // The owner as shown in messages, built only when something is reported.
+        auto owner = [&info] { return dns_name::absolute(info.name); };
+        const bool apex = info.name == z.origin;
+        if (info.cname >= 0 && !info.has_caa()) { // CAA beside a CNAME: check_name
+            const zone::Site& site = z.aliases[static_cast<std::size_t>(info.cname)].site;
+            std::string other;
+            if (info.dname >= 0) {
+                other = "a DNAME (" +
+                        format_location(
+                            zones_.location(z.aliases[static_cast<std::size_t>(info.dname)].site)) +
+                        ")";
+            } else if (info.has_ns) {
+                other = "NS records (" + format_location(zones_.location(info.ns_site)) +
+                        ", a delegation)";
+            } else if (apex && z.owns_data(info.name)) {
+                other = "the zone's apex records (SOA, NS)";
+            } else if (!apex && z.owns_data(info.name)) {
+                other = "other records";
+            }
+            if (!other.empty()) {
+                report("cname-conflict", site,
+                       owner() + " has a CNAME and " + other +
+                           ": a CNAME allows no other data (RFC 1034 section 3.6.2); NSD, Knot "
+                           "and BIND refuse the zone");
+            }
+        }
+        if (info.dname >= 0 && info.has_ns && !apex) {
+            report("dname-at-delegation", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                   "the DNAME at " + owner() + " shares its name with a delegation (NS at " +
+                       format_location(zones_.location(info.ns_site)) +
+                       "): only the referral is served; Knot refuses the zone");
+        }
+        if (apex || (!z.has_cuts() && !z.has_dnames())) {
+            return;
+        }
+        // The ancestors, nearest first, down to the apex.
+        std::string_view below = info.name;
+        bool occluded = false;
+        const zone::NameInfo* cut = info.has_ns ? &info : nullptr;
+        while (below.size() > z.origin.size()) {
+            std::size_t dot = below.find('.');
+            if (dot == std::string_view::npos) {
+                break;
+            }
+            below.remove_prefix(dot + 1);
+            const zone::NameInfo* ancestor = z.find(below);
+            if (ancestor == nullptr) {
+                continue;
+            }
+            if (ancestor->dname >= 0) {
+                const zone::Alias& dname = z.aliases[static_cast<std::size_t>(ancestor->dname)];
+                dname_reported[static_cast<std::size_t>(ancestor->dname)] = true;
+                report("data-below-dname", name_site(z, info),
+                       owner() + " is below the DNAME at " + dns_name::absolute(ancestor->name) +
+                           " (" + format_location(zones_.location(dname.site)) +
+                           "): a DNAME allows no names below it (RFC 6672 section 2.3); NSD "
+                           "and Knot refuse the zone, and CAs never see these records");
+                return;
+            }
+            if (ancestor->has_ns && below != z.origin) {
+                cut = ancestor;
+                occluded = true;
+            }
+        }
+        if (cut == nullptr) {
+            return;
+        }
+        const std::string where = cut == &info
+                                      ? "at the delegation " + owner()
+                                      : "below the delegation " + dns_name::absolute(cut->name);
+        const std::string ns = " (NS at " + format_location(zones_.location(cut->ns_site)) + ")";
+        if (info.has_caa()) {
+            report("occluded-data", name_site(z, info),
+                   "the CAA records of " + owner() + " are " + where + ns +
+                       ": no server answers them from this zone, CAs see the child zone's; "
+                       "move them to the child zone");
+        }
+        if (occluded && info.cname >= 0) {
+            report("occluded-data", z.aliases[static_cast<std::size_t>(info.cname)].site,
+                   "the CNAME at " + owner() + " is " + where + ns +
+                       ": no server answers it from this zone");
+        }
+        if (occluded && info.dname >= 0) {
+            report("occluded-data", z.aliases[static_cast<std::size_t>(info.dname)].site,
+                   "the DNAME at " + owner() + " is " + where + ns +
+                       ": no server answers it from this zone");
+        }
     }
 
     // Checks one record; returns whether it restricts issuance (issue/issuewild, or a
@@ -57,9 +178,28 @@ private:
             return;
         }
         if (!text::is_lower(tag)) {
-            report("tag-case", site,
-                   "the tag " + quoted(tag) + " is not lower case (write " +
-                       quoted(text::to_lower(tag)) + "; NSD and Unbound refuse upper case)");
+            if (entry.generic) {
+                // RFC 3597 form: NSD loads it; only the text form is refused.
+                diagnostics_.warning("tag-case", zones_.location(site),
+                                     "the tag " + quoted(tag) +
+                                         " is not lower case: RFC 8659 allows it and servers load "
+                                         "it in this generic form, but registered tags are lower "
+                                         "case (write " +
+                                         quoted(text::to_lower(tag)) + ")");
+            } else {
+                report(
+                    "tag-case", site,
+                    "the tag " + quoted(tag) +
+                        " is not lower case: RFC 8659 allows it (tags match case-insensitively), "
+                        "but NSD 4.6.1 refuses to load the zone; write " +
+                        quoted(text::to_lower(tag)));
+            }
+        }
+        if (tag.size() > 15 && !entry.generic) {
+            report("tag-length", site,
+                   "the tag " + quoted(tag) + " is " + std::to_string(tag.size()) +
+                       " characters long: RFC 8659 sets no limit (RFC 6844 said 15), but NSD "
+                       "4.6.1 refuses to load tags longer than 15");
         }
         if (caa::is_reserved_tag(tag)) {
             report("reserved-tag", site,
@@ -158,22 +298,24 @@ private:
     }
 
     void check_name(const zone::Zone& z, const zone::NameInfo& info) {
-        std::vector<const zone::CaaEntry*> set;
+        std::vector<const zone::CaaEntry*>& set = set_; // reused: no allocation per name
+        set.clear();
         for (std::uint32_t i = info.caa_first; i != zone::no_entry; i = z.caa[i].next) {
             set.push_back(&z.caa[i]);
         }
         const zone::Site& first = set.front()->site;
-        const std::string owner = dns_name::absolute(info.name);
+        // The owner as shown in messages, built only when something is reported.
+        auto owner = [&info] { return dns_name::absolute(info.name); };
         if (info.cname >= 0) {
             report("cname-conflict", first,
-                   owner + " has a CNAME (" +
+                   owner() + " has a CNAME (" +
                        format_location(
                            zones_.location(z.aliases[static_cast<std::size_t>(info.cname)].site)) +
                        ") and CAA records: a CNAME allows no other data, and CAs follow the CNAME");
         }
         if (info.name.size() >= 2 && info.name[0] == '*' && info.name[1] == '.') {
             report("wildcard-owner", first,
-                   "CAA at the wildcard " + owner +
+                   "CAA at the wildcard " + owner() +
                        " applies only to names synthesized from it; for *." +
                        std::string(info.name.substr(2)) + " certificates CAs look at " +
                        dns_name::absolute(info.name.substr(2)));
@@ -185,22 +327,31 @@ private:
         // Per issue tag: the ";" records and how many others there are.
         std::vector<const zone::CaaEntry*> empties[2];
         std::size_t others[2] = {0, 0};
-        std::unordered_map<std::string, const zone::CaaEntry*> seen;
-        for (const zone::CaaEntry* entry : set) {
+        // Canonical keys (for duplicates), computed only for records that share flags and tag
+        // with an earlier one: equivalent records always do, and most sets have none.
+        keys_.resize(std::max(keys_.size(), set.size()));
+        key_done_.assign(set.size(), false);
+        auto key = [&](std::size_t i) -> const std::string& {
+            if (!key_done_[i]) {
+                keys_[i] = caa::canonical_key(set[i]->record());
+                key_done_[i] = true;
+            }
+            return keys_[i];
+        };
+        for (std::size_t n = 0; n < set.size(); ++n) {
+            const zone::CaaEntry* entry = set[n];
             caa::IssueValueParse parsed;
-            bool issue_type = caa::is_issue_type(entry->tag);
-            if (issue_type) {
+            bool issue = text::iequals(entry->tag, "issue");
+            bool issuewild = !issue && text::iequals(entry->tag, "issuewild");
+            if (issue || issuewild || caa::is_issue_type(entry->tag)) {
                 parsed = caa::parse_issue_value(entry->value); // once per record
             }
             check_record(*entry, parsed);
-            caa::Record record = entry->record();
-            bool issue = text::iequals(record.tag, "issue");
-            bool issuewild = text::iequals(record.tag, "issuewild");
             has_issue = has_issue || issue;
             has_issuewild = has_issuewild || issuewild;
             if (issue || issuewild ||
-                (caa::is_critical(record) && caa::is_valid_tag(record.tag) &&
-                 !caa::is_known_tag(record.tag))) {
+                ((entry->flags & caa::flag_critical) != 0 && caa::is_valid_tag(entry->tag) &&
+                 !caa::is_known_tag(entry->tag))) {
                 restricts = true;
             }
             if (issue || issuewild) {
@@ -211,21 +362,37 @@ private:
                     ++others[k];
                 }
             }
-            auto [it, inserted] = seen.emplace(caa::canonical_key(record), entry);
-            if (!inserted) {
+            const zone::CaaEntry* repeated = nullptr;
+            if (set.size() <= small_set) {
+                for (std::size_t m = 0; m < n && repeated == nullptr; ++m) {
+                    if (set[m]->flags == entry->flags && text::iequals(set[m]->tag, entry->tag) &&
+                        key(m) == key(n)) {
+                        repeated = set[m];
+                    }
+                }
+            } else { // a huge set (hostile files): hashed, not quadratic
+                if (n == 0) {
+                    seen_.clear();
+                }
+                auto [it, inserted] = seen_.emplace(key(n), entry);
+                if (!inserted) {
+                    repeated = it->second;
+                }
+            }
+            if (repeated != nullptr) {
                 report("duplicate-record", entry->site,
                        "this record repeats the one at " +
-                           format_location(zones_.location(it->second->site)));
+                           format_location(zones_.location(repeated->site)));
             }
         }
         if (has_issuewild && !has_issue) {
             report("issuewild-without-issue", first,
-                   owner + " has issuewild but no issue records: any CA may issue non-wildcard "
-                           "certificates (add issue records; 0 issue \";\" allows none)");
+                   owner() + " has issuewild but no issue records: any CA may issue non-wildcard "
+                             "certificates (add issue records; 0 issue \";\" allows none)");
         }
         if (!restricts) {
             report("no-restriction", first,
-                   "the CAA set of " + owner +
+                   "the CAA set of " + owner() +
                        " has no issue or issuewild record: it restricts no CA");
         }
         // ";" beside other records of the same issue tag: it authorises nobody, they still do.
@@ -238,13 +405,18 @@ private:
                 report("empty-issuer-with-others", entry->site,
                        std::string("this ") + tag +
                            " \";\" record authorises no CA, but the other " + tag + " records of " +
-                           owner + " still authorise theirs");
+                           owner() + " still authorise theirs");
             }
         }
     }
 
     const zone::ZoneSet& zones_;
     Diagnostics& diagnostics_;
+    std::vector<const zone::CaaEntry*> set_; // the CAA set of the name being checked
+    std::vector<std::string> keys_;          // their canonical keys, when computed
+    std::vector<bool> key_done_;
+    static constexpr std::size_t small_set = 16; // compared pairwise up to this size
+    std::unordered_map<std::string, const zone::CaaEntry*> seen_; // for larger sets
 };
 
 } // namespace

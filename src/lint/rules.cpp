@@ -23,9 +23,15 @@ const std::vector<Rule>& rules() {
          "critical."},
         {"tag-syntax", Severity::error, "tag outside [A-Za-z0-9]+",
          "RFC 8659 tags are letters and digits only. Fix the tag."},
-        {"tag-case", Severity::warning, "tag not lower case",
-         "Tags match case-insensitively, but NSD and Unbound refuse to load zones with "
-         "upper-case tags such as ISSUE. Write tags in lower case."},
+        {"tag-case", Severity::error, "tag not lower case: NSD refuses the zone",
+         "RFC 8659 allows upper-case tags (they match case-insensitively), but NSD 4.6.1 "
+         "refuses to load a zone with a tag such as ISSUE written as text, so none of its "
+         "records is served (Knot, BIND and Unbound 1.17 load it). Write tags in lower case. "
+         "(In RFC 3597 generic form, TYPE257, NSD loads it: then this is a warning.)"},
+        {"tag-length", Severity::error, "tag longer than 15 characters: NSD refuses the zone",
+         "RFC 8659 sets no upper limit on the tag length (RFC 6844 said 15), but NSD 4.6.1 "
+         "refuses to load a zone with a longer tag. No property has such a tag: fix its "
+         "spelling."},
         {"unknown-tag", Severity::warning, "not a known property",
          "The tag is not issue, issuewild, issuemail, issuevmc, iodef, contactemail or "
          "contactphone; CAs ignore it. Check its spelling."},
@@ -76,10 +82,31 @@ const std::vector<Rule>& rules() {
          "every CA may issue. Add issue records."},
         {"duplicate-record", Severity::warning, "the same record twice",
          "The record is equivalent to an earlier one of the same name. Remove the duplicate."},
-        {"cname-conflict", Severity::error, "CAA at a name that also has a CNAME",
-         "A name with a CNAME can have no other data (RFC 1034); servers refuse the zone or "
-         "answer with the CNAME, and CAs follow it. Move the CAA records to the target, or "
-         "remove the CNAME."},
+        {"cname-conflict", Severity::error, "a CNAME beside CAA or any other data",
+         "A name with a CNAME can have no other data (RFC 1034 section 3.6.2): not CAA, DNAME, "
+         "NS, nor the apex's SOA; NSD, Knot and BIND refuse the zone, and CAs follow the CNAME. "
+         "Move the other records to the target, or remove the CNAME."},
+        {"duplicate-alias", Severity::error, "two CNAMEs, or two DNAMEs, at one name",
+         "A name has at most one CNAME (RFC 1034 section 3.6.2) and one DNAME (RFC 6672 "
+         "section 2.4); NSD, Knot and BIND refuse the zone. Keep one."},
+        {"data-below-dname", Severity::error, "records below a DNAME: servers refuse the zone",
+         "A DNAME redirects every name below its owner (RFC 6672 section 2.3), so no name below "
+         "it may own records; NSD and Knot refuse the zone, and CAs never see CAA records "
+         "there. Move the records to the DNAME's target, or remove the DNAME."},
+        {"dname-at-delegation", Severity::error, "a DNAME beside NS records at a delegation",
+         "At a delegation point the parent serves only the referral, so the DNAME is never "
+         "answered; Knot refuses the zone. Put the DNAME in the child zone, or remove the "
+         "delegation."},
+        {"occluded-data", Severity::warning, "CAA at or below a delegation: dead data",
+         "Below a delegation (NS records at a name other than the apex) the parent zone only "
+         "refers to the child zone: servers load these records but never answer them, and CAs "
+         "see the child zone's CAA set. Move the records to the child zone's file."},
+        {"duplicate-soa", Severity::error, "a second SOA record in one zone file",
+         "A zone has exactly one SOA record, at its apex; NSD and BIND refuse a zone with two "
+         "(even two equal ones). Remove the second."},
+        {"record-class", Severity::error, "a record of a class other than IN",
+         "NSD, Knot and BIND load only class IN records into an IN zone and refuse the whole "
+         "zone otherwise. Write IN or leave the class out."},
         {"wildcard-owner", Severity::warning, "CAA at a *. owner",
          "CAA at *.example.com applies only to names synthesized from the wildcard; CAs "
          "checking *.example.com look at example.com (RFC 8659 section 3). Put the records "

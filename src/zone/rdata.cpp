@@ -532,7 +532,8 @@ std::uint16_t type_from_name(std::string_view token) {
 RdataError check_rdata(std::uint16_t type, std::string_view text_type, const std::string& owner,
                        std::uint32_t ttl, const Token* tokens, std::size_t count,
                        const std::string& origin, Rdata& out) {
-    if (count > 0 && !tokens[0].quoted && tokens[0].text == "\\#") {
+    out.generic = count > 0 && !tokens[0].quoted && tokens[0].text == "\\#";
+    if (out.generic) {
         return check_generic(type, tokens, count, out);
     }
     auto exactly = [&](std::size_t n, const char* shape) -> RdataError {

@@ -38,12 +38,14 @@ std::uint16_t type_from_name(std::string_view token);
 
 inline constexpr std::uint16_t type_a = 1, type_ns = 2, type_cname = 5, type_soa = 6, type_ptr = 12,
                                type_mx = 15, type_txt = 16, type_aaaa = 28, type_srv = 33,
-                               type_dname = 39, type_spf = 99, type_caa = 257;
+                               type_dname = 39, type_rrsig = 46, type_nsec = 47, type_spf = 99,
+                               type_caa = 257;
 
 // What a record's RDATA holds that the loader keeps.
 struct Rdata {
-    caa::Record caa;    // type CAA
-    std::string target; // CNAME, DNAME, NS: the normalized target name
+    caa::Record caa;      // type CAA
+    std::string target;   // CNAME, DNAME, NS: the normalized target name
+    bool generic = false; // written in RFC 3597 form (\# LENGTH HEX)
 };
 
 struct RdataError {

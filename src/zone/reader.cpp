@@ -401,6 +401,7 @@ private:
         have_owner_ = false;
         owner_raw_.clear();
         top_file_ = path;
+        ++load_serial_;
     }
 
     void finish_top() {
@@ -663,6 +664,7 @@ private:
         bool have_ttl = false;
         bool have_class = false;
         bool class_in = true;
+        const Token* class_token = nullptr;
         std::uint32_t ttl = 0;
         while (i < count && !tokens[i].quoted) {
             const std::string& t = tokens[i].text;
@@ -675,7 +677,9 @@ private:
                 have_ttl = true;
             } else if (!have_class && detail::is_class(t)) {
                 have_class = true;
-                class_in = (t[0] == 'I' || t[0] == 'i');
+                // IN, or CLASS1 (RFC 3597 §5).
+                class_in = t.size() == 2 ? (t[0] == 'I' || t[0] == 'i') : t.substr(5) == "1";
+                class_token = &tokens[i];
             } else {
                 break;
             }
@@ -725,7 +729,8 @@ private:
                 have_owner_ = true;
                 owner_in_zone_ = dns_name::is_at_or_below(owner_, z.origin);
                 if (owner_in_zone_) {
-                    z.add_existing(owner_);
+                    owner_handle_ = z.add_existing(owner_);
+                    owner_marked_ = false;
                     if (owner_.size() >= 2 && owner_[0] == '*' && owner_[1] == '.') {
                         ++z.wildcard_count_;
                     }
@@ -774,7 +779,17 @@ private:
             z.first_record = site;
         }
         if (!class_in) {
+            const Token& at = class_token != nullptr ? *class_token : where;
+            report("record-class", file, at.line, at.column,
+                   "class " + shorten(class_token != nullptr ? class_token->text : "") +
+                       ": NSD, Knot and BIND load only class IN records into an IN zone and "
+                       "refuse the zone (write IN, or leave the class out)");
             return;
+        }
+        if (!owner_marked_ && type != detail::type_cname && type != detail::type_rrsig &&
+            type != detail::type_nsec) {
+            z.mark_data(owner_handle_); // data a CNAME may not share its name with
+            owner_marked_ = true;
         }
         switch (type) {
         case detail::type_soa:
@@ -786,25 +801,43 @@ private:
             } else if (!z.has_soa) {
                 z.has_soa = true;
                 z.soa = site;
+                soa_load_ = load_serial_;
+            } else if (soa_load_ == load_serial_) {
+                // Another file of the same origin may be another view of the zone: only a
+                // second SOA read from the same file (or its includes) is one zone's.
+                report("duplicate-soa", file, where.line, where.column,
+                       "a second SOA record for " + dns_name::absolute(z.origin) +
+                           " (the first is at " + format_location(set_.location(z.soa)) +
+                           "): a zone has exactly one; NSD and BIND refuse the zone");
             }
             break;
         case detail::type_caa:
-            z.add_caa(name_id(z, site), ttl, site, rdata.caa);
+            z.add_caa(name_id(z, site), ttl, site, rdata.caa, rdata.generic);
             break;
-        case detail::type_cname: {
-            NameInfo& info = z.names[name_id(z, site)];
-            if (info.cname < 0) {
-                info.cname = static_cast<std::int32_t>(z.aliases.size());
-                z.aliases.push_back(Alias{std::move(rdata.target), site});
-            }
-            break;
-        }
+        case detail::type_cname:
         case detail::type_dname: {
             NameInfo& info = z.names[name_id(z, site)];
-            if (info.dname < 0) {
-                info.dname = static_cast<std::int32_t>(z.aliases.size());
+            const bool cname = type == detail::type_cname;
+            std::int32_t& alias = cname ? info.cname : info.dname;
+            if (alias < 0) {
+                alias = static_cast<std::int32_t>(z.aliases.size());
                 z.aliases.push_back(Alias{std::move(rdata.target), site});
-                ++z.dname_count_;
+                if (!cname) {
+                    ++z.dname_count_;
+                }
+            } else if (const Alias& first = z.aliases[static_cast<std::size_t>(alias)];
+                       first.target != rdata.target) {
+                const char* kind = cname ? "CNAME" : "DNAME";
+                report("duplicate-alias", file, where.line, where.column,
+                       std::string("a second ") + kind + " at " + dns_name::absolute(owner_) +
+                           " (to " + dns_name::absolute(rdata.target) + "; the first, to " +
+                           dns_name::absolute(first.target) + ", is at " +
+                           format_location(set_.location(first.site)) +
+                           "): a name has at most "
+                           "one " +
+                           kind + " (" +
+                           (cname ? "RFC 1034 section 3.6.2" : "RFC 6672 section 2.4") +
+                           "); NSD, Knot and BIND refuse the zone");
             }
             break;
         }
@@ -847,6 +880,10 @@ private:
     std::uint64_t owner_generation_ = 0;
     bool have_owner_ = false;
     bool owner_in_zone_ = false;
+    std::size_t owner_handle_ = Zone::no_handle; // the owner's existence entry (mark_data)
+    bool owner_marked_ = false;                  // the owner's data flag is set
+    std::uint64_t load_serial_ = 0;              // counts top-level files
+    std::uint64_t soa_load_ = ~std::uint64_t{0}; // the top-level file that gave the SOA
     std::uint64_t owner_change_ = 0;
     std::uint64_t owner_id_generation_ = ~std::uint64_t{0};
     std::ptrdiff_t owner_id_zone_ = -1;
@@ -903,7 +940,13 @@ ZoneSet load_zone_files(const std::vector<ZoneFile>& files, const LoadOptions& o
                         Diagnostics& diagnostics) {
     ZoneSet set;
     Loader loader(set, diagnostics, options);
+    std::unordered_set<std::string> read; // canonical paths: a file given twice is read once
     for (const auto& file : files) {
+        std::error_code ec;
+        fs::path canonical = fs::weakly_canonical(file.path, ec);
+        if (!ec && !read.insert(canonical.string()).second) {
+            continue;
+        }
         std::string root = file.include_root;
         if (root.empty()) {
             root = options.include_root.empty() ? default_include_root(file.path, "")

@@ -94,13 +94,15 @@ std::uint32_t Zone::get_or_add(const std::string& name, Site site) {
     return id;
 }
 
-void Zone::add_caa(std::uint32_t name, std::uint32_t ttl, Site site, const caa::Record& record) {
+void Zone::add_caa(std::uint32_t name, std::uint32_t ttl, Site site, const caa::Record& record,
+                   bool generic) {
     auto index = static_cast<std::uint32_t>(caa.size());
     CaaEntry entry;
     entry.name = name;
     entry.ttl = ttl;
     entry.site = site;
     entry.flags = record.flags;
+    entry.generic = generic;
     entry.tag = arena_.store(record.tag);
     entry.value = arena_.store(record.value);
     caa.push_back(entry);
@@ -121,15 +123,32 @@ std::vector<std::uint32_t> Zone::caa_of(const NameInfo& info) const {
     return out;
 }
 
-void Zone::add_existing(std::string_view name) {
-    // The name and every ancestor below the apex exist (ancestors as empty non-terminals).
+std::size_t Zone::add_existing(std::string_view name) {
+    // The name and every ancestor below the apex exist (ancestors as empty non-terminals,
+    // flagged as parents).
+    std::size_t handle = no_handle;
+    std::uint64_t flags = 0;
     while (name.size() > origin.size()) {
-        pending_.push_back(name_hash(name));
+        if (handle == no_handle) {
+            handle = pending_.size();
+        }
+        pending_.push_back((name_hash(name) & ~flag_mask) | flags);
+        flags = flag_parent;
         std::size_t dot = name.find('.');
         if (dot == std::string_view::npos) {
             break;
         }
         name.remove_prefix(dot + 1);
+    }
+    has_below_apex_ = has_below_apex_ || handle != no_handle;
+    return handle;
+}
+
+void Zone::mark_data(std::size_t handle) {
+    if (handle == no_handle) {
+        apex_data_ = true;
+    } else {
+        pending_[handle] |= flag_data;
     }
 }
 
@@ -138,7 +157,25 @@ void Zone::finish() {
     existing_.insert(existing_.end(), pending_.begin(), pending_.end());
     pending_ = {};
     std::sort(existing_.begin(), existing_.end());
-    existing_.erase(std::unique(existing_.begin(), existing_.end()), existing_.end());
+    // One entry per name: the flags of its entries merged.
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < existing_.size(); ++i) {
+        if (out > 0 && (existing_[out - 1] & ~flag_mask) == (existing_[i] & ~flag_mask)) {
+            existing_[out - 1] |= existing_[i];
+        } else {
+            existing_[out++] = existing_[i];
+        }
+    }
+    existing_.resize(out);
+}
+
+const std::uint64_t* Zone::lookup(std::string_view name) const {
+    const std::uint64_t key = name_hash(name) & ~flag_mask;
+    auto it = std::lower_bound(existing_.begin(), existing_.end(), key);
+    if (it == existing_.end() || (*it & ~flag_mask) != key) {
+        return nullptr;
+    }
+    return &*it;
 }
 
 bool Zone::exists(std::string_view name) const {
@@ -148,7 +185,23 @@ bool Zone::exists(std::string_view name) const {
     if (!dns_name::is_at_or_below(name, origin)) {
         return false;
     }
-    return std::binary_search(existing_.begin(), existing_.end(), name_hash(name));
+    return lookup(name) != nullptr;
+}
+
+bool Zone::owns_data(std::string_view name) const {
+    if (name == origin) {
+        return apex_data_;
+    }
+    const std::uint64_t* entry = lookup(name);
+    return entry != nullptr && (*entry & flag_data) != 0;
+}
+
+bool Zone::has_descendants(std::string_view name) const {
+    if (name == origin) {
+        return has_below_apex_;
+    }
+    const std::uint64_t* entry = lookup(name);
+    return entry != nullptr && (*entry & flag_parent) != 0;
 }
 
 const Zone* ZoneSet::zone_for(std::string_view name) const {

@@ -73,6 +73,8 @@ TEST_SUITE("lint") {
              "@ CAA 0 issue \"letsencrypt.org\"\n"},
             {"tag-case", "@ CAA 0 Issue \"letsencrypt.org\"\n",
              "@ CAA 0 issue \"letsencrypt.org\"\n"},
+            {"tag-length", "@ CAA 0 abcdefghijklmnop \"x\"\n@ CAA 0 issue \";\"\n",
+             "@ CAA 0 abcdefghijklmno \"x\"\n@ CAA 0 issue \";\"\n"},
             {"unknown-tag", "@ CAA 0 tbs \"x\"\n@ CAA 0 issue \";\"\n",
              "@ CAA 0 issuemail \";\"\n@ CAA 0 issue \";\"\n"},
             {"reserved-tag", "@ CAA 0 auth \"x\"\n@ CAA 0 issue \";\"\n", "@ CAA 0 issue \";\"\n"},
@@ -113,6 +115,15 @@ TEST_SUITE("lint") {
              "@ CAA 0 issue \"pki.goog\"\n@ CAA 128 issue \"pki.goog\"\n"},
             {"cname-conflict", "x CAA 0 issue \"pki.goog\"\nx CNAME www\n",
              "x CAA 0 issue \"pki.goog\"\ny CNAME x\n"},
+            {"duplicate-alias", "x CNAME a\nx CNAME b\n", "x CNAME a\nx CNAME a\n"},
+            {"data-below-dname", "y.x CAA 0 issue \";\"\nx DNAME example.net.\n",
+             "x CAA 0 issue \";\"\nx DNAME example.net.\n"},
+            {"dname-at-delegation", "x DNAME example.net.\nx NS ns.example.net.\n",
+             "x DNAME example.net.\ny NS ns.example.net.\n"},
+            {"occluded-data", "y.x CAA 0 issue \";\"\nx NS ns.example.net.\n",
+             "y.x CAA 0 issue \";\"\ny NS ns.example.net.\n"},
+            {"duplicate-soa", "@ SOA ns1 hm 2 2 3 4 5\n", "@ NS ns1\n"},
+            {"record-class", "@ CH CAA 0 issue \";\"\n", "@ CLASS1 CAA 0 issue \";\"\n"},
             {"wildcard-owner", "*.x CAA 0 issue \"pki.goog\"\n",
              "x CAA 0 issuewild \"pki.goog\"\nx CAA 0 issue \";\"\n"},
         };
@@ -122,7 +133,10 @@ TEST_SUITE("lint") {
             auto bad = lint_text(head + c.bad);
             INFO(dump(bad));
             // A duplicate is reported at the repeat; everything else at the first record.
-            std::uint32_t expected_line = std::string(c.rule) == "duplicate-record" ? 3 : 2;
+            std::uint32_t expected_line = std::string(c.rule) == "duplicate-record" ||
+                                                  std::string(c.rule) == "duplicate-alias"
+                                              ? 3
+                                              : 2;
             CHECK(lines_of(bad, c.rule) == std::vector<std::uint32_t>{expected_line});
             auto good = lint_text(head + c.good);
             INFO(dump(good));
@@ -161,15 +175,121 @@ TEST_SUITE("lint") {
     }
 
     TEST_CASE("rule table: stable ids and the severities of the issue") {
-        CHECK(lint::rules().size() == 30);
+        CHECK(lint::rules().size() == 37);
         CHECK(lint::find_rule("syntax")->severity == Severity::error);
-        CHECK(lint::find_rule("tag-case")->severity == Severity::warning);
+        // The servers refuse these zones: errors (issue 10).
+        for (const char* id :
+             {"tag-case", "tag-length", "cname-conflict", "duplicate-alias", "data-below-dname",
+              "dname-at-delegation", "duplicate-soa", "record-class"}) {
+            CAPTURE(id);
+            CHECK(lint::find_rule(id)->severity == Severity::error);
+        }
+        CHECK(lint::find_rule("occluded-data")->severity == Severity::warning);
         CHECK(lint::find_rule("reserved-tag")->severity == Severity::error);
         CHECK(lint::find_rule("unknown-validation-method")->severity == Severity::warning);
         CHECK(lint::find_rule("duplicate-parameter")->severity == Severity::error);
         CHECK(lint::find_rule("policy-ttl")->severity == Severity::note);
         CHECK(lint::find_rule("policy-inherit")->severity == Severity::error);
         CHECK(lint::find_rule("nope") == nullptr);
+    }
+
+    TEST_CASE("what servers refuse: every shape, in either order") {
+        struct Refused {
+            const char* rule;
+            std::string zone;                 // after the SOA at line 1
+            std::vector<std::uint32_t> lines; // where `rule` is reported
+        };
+        const std::vector<Refused> cases = {
+            // A CNAME beside data of each kind, before and after it.
+            {"cname-conflict", "x A 192.0.2.1\nx CNAME a\n", {3}},
+            {"cname-conflict", "x CNAME a\nx MX 10 mail\n", {2}},
+            {"cname-conflict", "x CNAME a\nx DNAME example.net.\n", {2}},
+            {"cname-conflict", "x NS ns.example.net.\nx CNAME a\n", {3}},
+            {"cname-conflict", "@ CNAME example.net.\n", {2}},
+            {"duplicate-alias", "x DNAME a.example.net.\nx DNAME b.example.net.\n", {3}},
+            // Below a DNAME: kept names at their record, others at the DNAME.
+            {"data-below-dname", "x DNAME example.net.\ny.x CAA 0 issue \";\"\n", {3}},
+            {"data-below-dname", "x DNAME example.net.\n*.x CAA 0 issue \";\"\n", {3}},
+            {"data-below-dname", "x DNAME example.net.\nz.y.x A 192.0.2.1\n", {2}},
+            {"data-below-dname", "z.y.x A 192.0.2.1\nx DNAME example.net.\n", {3}},
+            {"data-below-dname", "@ DNAME example.net.\nns1 A 192.0.2.1\n", {2}},
+            {"data-below-dname", "x DNAME example.net.\ny.x NS ns.example.net.\n", {3}},
+            // Occluded: at the cut and below it, CAA and aliases.
+            {"occluded-data", "x NS ns.example.net.\nx CAA 0 issue \";\"\n", {3}},
+            {"occluded-data", "x NS ns.example.net.\nz.y.x CAA 0 issue \";\"\n", {3}},
+            {"occluded-data", "x NS ns.example.net.\ny.x CNAME a\n", {3}},
+            {"duplicate-soa", "$TTL 60\n@ SOA ns1 hm 1 2 3 4 5\n", {3}},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(c.zone);
+            auto d = lint_text(head + c.zone);
+            INFO(dump(d));
+            CHECK(lines_of(d, c.rule) == c.lines);
+            CHECK(d.has_errors() == (std::string(c.rule) != "occluded-data"));
+        }
+        // What servers load: no error of these rules.
+        for (const std::string& zone :
+             {std::string("x CNAME a\nx RRSIG CNAME 8 3 60 20300101000000 20200101000000 1 "
+                          "example.com. AAAA\nx NSEC z CNAME RRSIG NSEC\n"),
+              std::string("x DNAME example.net.\nx CAA 0 issue \";\"\nxx.y A 192.0.2.1\n"),
+              std::string("@ NS ns1\n@ CAA 0 issue \";\"\nns1.x A 192.0.2.1\nx NS ns1.x\n"),
+              std::string("x CNAME a\nx CNAME a\ny.x A 192.0.2.1\n"),
+              std::string("@ TYPE257 \\# 8 00 05 49 53 53 55 45 3b\n")}) {
+            CAPTURE(zone);
+            auto d = lint_text(head + zone);
+            INFO(dump(d));
+            CHECK_FALSE(d.has_errors());
+            CHECK(lines_of(d, "occluded-data").empty());
+        }
+        // Upper case in the generic form: servers load it, so a warning, not an error.
+        auto generic = lint_text(head + "@ TYPE257 \\# 8 00 05 49 53 53 55 45 3b\n");
+        REQUIRE(generic.all().size() == 1);
+        CHECK(generic.all()[0].rule == "tag-case");
+        CHECK(generic.all()[0].severity == Severity::warning);
+    }
+
+    TEST_CASE("duplicates in small and in huge sets") {
+        for (int size : {3, 40}) {
+            CAPTURE(size);
+            std::string zone = head + "@ CAA 0 issue \"pki.goog\"\n"; // line 2
+            for (int i = 0; i < size; ++i) {
+                zone += "@ CAA 0 iodef \"mailto:a" + std::to_string(i) + "@example.com\"\n";
+            }
+            zone += "@ CAA 0 ISSUE \"pki.goog\"\n"; // equivalent to line 2 (tags match in any case)
+            zone += "@ CAA 0 issue \"pki.goog\"\n";
+            auto d = lint_text(zone);
+            INFO(dump(d));
+            const auto last = static_cast<std::uint32_t>(size + 3);
+            CHECK(lines_of(d, "duplicate-record") == std::vector<std::uint32_t>{last, last + 1});
+            for (const auto& diagnostic : d.all()) {
+                if (diagnostic.rule == "duplicate-record") {
+                    CHECK(diagnostic.message.find(":2:1") != std::string::npos);
+                }
+            }
+        }
+    }
+
+    TEST_CASE("a name checked through two loaded zones is reported once") {
+        Diagnostics diagnostics;
+        zone::ZoneSet set;
+        zone::LoadOptions options;
+        options.allow_include = false;
+        Diagnostics policy_diagnostics;
+        policy::Policy policy = policy::load_from_string(
+            "version = 1\n[domain.\"example.com\"]\nissue = [\"letsencrypt.org\"]\n", "p.toml",
+            policy_diagnostics);
+        REQUIRE_FALSE(policy_diagnostics.has_errors());
+        zone::load_zone_text("@ SOA ns1 hm 1 2 3 4 5\n@ CAA 0 issue \"letsencrypt.org\"\n"
+                             "sub CAA 0 issue \"pki.goog\"\n",
+                             "db.example.com", options, set, diagnostics);
+        zone::load_zone_text("@ SOA ns1 hm 1 2 3 4 5\n@ CAA 0 issue \"pki.goog\"\n",
+                             "db.sub.example.com", options, set, diagnostics);
+        lint::check_records(set, diagnostics);
+        lint::check_policy(set, policy, lint::DriftOptions{}, diagnostics);
+        diagnostics.sort_by_location();
+        INFO(dump(diagnostics));
+        CHECK(lines_of(diagnostics, "policy-missing") == std::vector<std::uint32_t>{2});
+        CHECK(lines_of(diagnostics, "policy-unexpected") == std::vector<std::uint32_t>{2});
     }
 
     TEST_CASE("policy drift: missing, unexpected, inherit, ttl, unchecked") {

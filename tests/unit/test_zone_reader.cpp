@@ -244,6 +244,56 @@ TEST_SUITE("zone") {
         CHECK_FALSE(z.exists("example.org"));
     }
 
+    TEST_CASE("existence flags: who owns data a CNAME may not share, who has names below") {
+        auto l = load("@ SOA ns1 hm 1 2 3 4 5\n"
+                      "a.b.c A 192.0.2.1\n"
+                      "x CNAME a.b.c\n"
+                      "x RRSIG CNAME 8 2 60 20300101000000 20200101000000 1 example.com. AAAA\n"
+                      "y CNAME a.b.c\n"
+                      "z TXT \"t\"\n"
+                      "z CNAME a.b.c\n");
+        INFO(l.errors());
+        const auto& z = l.only();
+        CHECK(z.owns_data("example.com")); // the SOA
+        CHECK(z.owns_data("a.b.c.example.com"));
+        CHECK_FALSE(z.owns_data("b.c.example.com")); // an empty non-terminal
+        CHECK_FALSE(z.owns_data("x.example.com"));   // CNAME and RRSIG only
+        CHECK_FALSE(z.owns_data("y.example.com"));
+        CHECK(z.owns_data("z.example.com")); // TXT, in another order
+        CHECK_FALSE(z.owns_data("nope.example.com"));
+        CHECK(z.has_descendants("example.com"));
+        CHECK(z.has_descendants("b.c.example.com"));
+        CHECK(z.has_descendants("c.example.com"));
+        CHECK_FALSE(z.has_descendants("a.b.c.example.com"));
+        CHECK_FALSE(z.has_descendants("x.example.com"));
+        CHECK(z.exists("b.c.example.com"));
+        CHECK(z.exists("x.example.com"));
+        auto apex_only = load("@ SOA ns1 hm 1 2 3 4 5\n@ CNAME example.net.\n");
+        CHECK_FALSE(apex_only.only().has_descendants("example.com"));
+    }
+
+    TEST_CASE("a file given twice is read once") {
+        TempDir dir;
+        std::string file = dir.write("db.example.com", "@ SOA ns1 hm 1 2 3 4 5\n"
+                                                       "@ CAA 0 issue \"pki.goog\"\n");
+        Loaded l;
+        l.set = zone::load_zones({file, (dir.path / "." / "db.example.com").string()}, {},
+                                 l.diagnostics);
+        CHECK(l.errors() == "");
+        CHECK(l.caa_lines() == std::vector<std::string>{"example.com 0 0 issue \"pki.goog\" @2"});
+    }
+
+    TEST_CASE("second SOA: an error within one file, not across files of one origin") {
+        auto twice = load("@ SOA ns1 hm 1 2 3 4 5\n@ SOA ns1 hm 2 2 3 4 5\n");
+        CHECK(twice.errors().find("[duplicate-soa]") != std::string::npos);
+        TempDir dir;
+        std::string a = dir.write("a/db.example.com", "@ SOA ns1 hm 1 2 3 4 5\n");
+        std::string b = dir.write("b/db.example.com", "@ SOA ns1 hm 1 2 3 4 5\n");
+        Loaded views;
+        views.set = zone::load_zones({a, b}, {}, views.diagnostics);
+        CHECK(views.errors() == "");
+    }
+
     TEST_CASE("$INCLUDE: relative to the including file, confined to the root, loops refused") {
         TempDir dir;
         std::string main_zone =

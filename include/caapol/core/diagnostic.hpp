@@ -45,7 +45,8 @@ public:
     bool has_errors() const { return count(Severity::error) > 0; }
     bool empty() const { return items_.empty(); }
 
-    // Stable sort by file, line, column (keeps discovery order for equal positions).
+    // Stable sort by file, line, column (keeps discovery order for equal positions); exact
+    // repeats (same severity, rule, location and message) are dropped.
     void sort_by_location();
 
 private:

@@ -3,8 +3,9 @@
 // The reader streams: every record is checked for syntax, but only the records that matter
 // for CAA are kept (CAA, CNAME, DNAME, NS, SOA), plus an 8-byte hash of every name that exists
 // in the zone (owners and empty non-terminals), which the zone source needs to tell NODATA
-// from NXDOMAIN under wildcards. Memory therefore grows with the CAA-relevant data, not with
-// the zone's size.
+// from NXDOMAIN under wildcards; two of its bits say whether the name owns data other than
+// CNAME/RRSIG/NSEC and whether names below it own records (CNAME and DNAME conflicts). Memory
+// therefore grows with the CAA-relevant data, not with the zone's size.
 //
 // Every syntax problem is reported as a `syntax` diagnostic with file:line:column and reading
 // resumes at the next record; `$INCLUDE` outside the include root is `include-outside-root`
@@ -67,6 +68,7 @@ struct CaaEntry {
     std::uint32_t ttl = 0;
     Site site;
     std::uint8_t flags = 0;
+    bool generic = false;          // written in RFC 3597 form (\# ...)
     std::string_view tag;          // in the zone's arena
     std::string_view value;        // raw octets, in the zone's arena
     std::uint32_t next = no_entry; // the owner's next CAA record (index into Zone::caa)
@@ -112,21 +114,32 @@ struct Zone {
 
     const NameInfo* find(std::string_view name) const; // normalized name
     std::uint32_t get_or_add(const std::string& name, Site site);
-    void add_caa(std::uint32_t name, std::uint32_t ttl, Site site, const caa::Record& record);
+    void add_caa(std::uint32_t name, std::uint32_t ttl, Site site, const caa::Record& record,
+                 bool generic = false);
     // The CAA records of a name, in the order read (indexes into `caa`).
     std::vector<std::uint32_t> caa_of(const NameInfo& info) const;
     // True when `name` owns records or is an empty non-terminal (normalized).
     bool exists(std::string_view name) const;
+    // True when `name` owns a record other than CNAME, RRSIG and NSEC (what may share a name
+    // with a CNAME), in class IN. Valid after finish().
+    bool owns_data(std::string_view name) const;
+    // True when a name below `name` owns records. Valid after finish().
+    bool has_descendants(std::string_view name) const;
     bool has_cuts() const { return cut_count_ > 0; }
     bool has_dnames() const { return dname_count_ > 0; }
     bool has_wildcards() const { return wildcard_count_ > 0; }
 
-    // Used by the reader.
-    void add_existing(std::string_view name);
+    // Used by the reader. add_existing returns a handle for mark_data (the owner's own entry;
+    // the apex has none: no_handle).
+    static constexpr std::size_t no_handle = ~std::size_t{0};
+    std::size_t add_existing(std::string_view name);
+    void mark_data(std::size_t handle);
     void finish(); // sorts the existence hashes
     std::size_t cut_count_ = 0;
     std::size_t dname_count_ = 0;
     std::size_t wildcard_count_ = 0;
+    bool apex_data_ = false;      // the apex owns a record other than CNAME, RRSIG, NSEC
+    bool has_below_apex_ = false; // some name below the apex owns records
 
 private:
     void grow_index();
@@ -138,8 +151,12 @@ private:
     // hash beside the index skips most string comparisons (and their cache misses).
     static constexpr std::uint64_t empty_slot = ~std::uint64_t{0};
     std::vector<std::uint64_t> slots_;
-    std::deque<std::uint64_t> pending_;   // name hashes read since the last finish()
-    std::vector<std::uint64_t> existing_; // sorted, unique
+    // Name hashes with two flag bits: bit 0 the name owns data (owns_data), bit 1 a name
+    // below it owns records (it is an ancestor of an owner).
+    static constexpr std::uint64_t flag_data = 1, flag_parent = 2, flag_mask = 3;
+    std::deque<std::uint64_t> pending_;   // read since the last finish()
+    std::vector<std::uint64_t> existing_; // sorted, one entry per name (flags merged)
+    const std::uint64_t* lookup(std::string_view name) const;
 };
 
 struct ZoneSet {
