@@ -273,6 +273,13 @@ private:
                            " is not lower case (Let's Encrypt ignores it; write " +
                            quoted(text::to_lower(parameter.key)) + ")");
             }
+            if (parameter.key.find('-') != std::string::npos) {
+                report("parameter-hyphen", site,
+                       "the parameter tag " + quoted(parameter.key) +
+                           " has a hyphen: RFC 8659 section 4.2 allows inner hyphens, but "
+                           "Let's Encrypt refuses the record as malformed, so it authorises "
+                           "nobody there");
+            }
             std::string key = text::to_lower(parameter.key);
             if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
                 report("duplicate-parameter", site,

@@ -52,6 +52,9 @@ const std::vector<Rule>& rules() {
         {"parameter-case", Severity::warning, "mixed-case parameter key",
          "Let's Encrypt ignores parameters such as AccountURI= entirely. Write parameter keys "
          "in lower case."},
+        {"parameter-hyphen", Severity::warning, "parameter tag with a hyphen",
+         "RFC 8659 allows inner hyphens in parameter tags, but Let's Encrypt refuses such a "
+         "record as malformed: it authorises nobody there. Use a tag without hyphens."},
         {"unknown-validation-method", Severity::warning,
          "validationmethods label not in the ACME registry",
          "RFC 8657 labels are http-01, dns-01, tls-alpn-01 (and dns-account-01), or "
