@@ -17,6 +17,8 @@ const std::vector<Command>& commands() {
         {"lint", "check zone files against the RFCs and the policy", run_lint},
         {"verify", "compare live DNS with the policy", run_verify},
         {"explain", "may this CA issue for this name, and why?", run_explain},
+        {"import", "write a policy from existing CAA records (zone files, live DNS, JSON)",
+         run_import},
         {"cas", "list known certificate authorities and their CAA identifiers", run_cas},
     };
     return table;
