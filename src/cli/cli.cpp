@@ -17,6 +17,8 @@ const std::vector<Command>& commands() {
         {"lint", "check zone files against the RFCs and the policy", run_lint},
         {"verify", "compare live DNS with the policy", run_verify},
         {"explain", "may this CA issue for this name, and why?", run_explain},
+        {"import", "write a policy from existing CAA records (zone files, live DNS, JSON)",
+         run_import},
         {"audit", "check certificates (Certificate Transparency) against the policy", run_audit},
         {"cas", "list known certificate authorities and their CAA identifiers", run_cas},
     };
@@ -47,6 +49,30 @@ bool parse_arguments(const std::string& command, const std::string& usage,
         throw UsageError{command, e.what()};
     }
     return true;
+}
+
+Output::Output(const std::string& target) {
+    if (target != "-") {
+        file_ = std::make_unique<AtomicFile>(target);
+    }
+}
+
+Output::~Output() = default;
+
+void Output::write(std::string_view text) {
+    if (file_) {
+        file_->write(text);
+    } else {
+        std::cout << text;
+    }
+}
+
+void Output::finish() {
+    if (file_) {
+        file_->commit();
+    } else {
+        std::cout.flush();
+    }
 }
 
 void print_diagnostics(const Diagnostics& diagnostics, std::ostream& out) {

@@ -27,7 +27,7 @@ namespace {
 const char* const explain_usage =
     "usage: caapol explain [--ca IDENTIFIER [--account-uri URI] [--method METHOD]]\n"
     "                      [--resolver ADDR[@PORT]]... | [--zone FILE]... | [--policy FILE]...\n"
-    "                      [--format text|json] [--dnssec validate|require|off]\n"
+    "                      [--format text|json] [-o FILE] [--dnssec validate|require|off]\n"
     "                      [--trust-anchor FILE]... [--dnssec-expiry-warn DAYS] [--now TIME]\n"
     "                      NAME...\n\n"
     "Shows how a CA finds the relevant CAA record set of each NAME (RFC 8659 section 3),\n"
@@ -38,6 +38,7 @@ const char* const explain_usage =
     "Live answers are validated with DNSSEC from the trust anchors (CA/B BR 3.2.2.8.1): each\n"
     "climb step shows [secure], [insecure], [indeterminate] or [bogus: why]; a bogus answer or\n"
     "a failed DS/DNSKEY lookup denies with rule dnssec-bogus (exit 3).\n"
+    "-o FILE writes the explanation to FILE atomically, whatever the exit status.\n"
     "Exit status: 0 the CA may issue (without --ca: every lookup succeeded), 1 it may not,\n"
     "3 a lookup failed (a CA must not issue), 2 usage or input error; with several NAMEs the\n"
     "worst wins (3 over 1 over 0).";
@@ -125,6 +126,9 @@ int run_explain(const Arguments& args) {
          "answer from policy files: what DNS holds when it matches the policy (repeatable)") //
         ("format", po::value<std::string>()->default_value("text")->value_name("text|json"),
          "output format") //
+        ("output,o", po::value<std::string>()->value_name("FILE"),
+         "write to FILE atomically instead of standard output, whatever the exit status; "
+         "through a symbolic link, its target is replaced") //
         ("name", po::value<std::vector<std::string>>()->value_name("NAME"),
          "a name to explain (NAMEs may also follow the options)");
     add_dnssec_options(options);
@@ -182,6 +186,8 @@ int run_explain(const Arguments& args) {
                                             "' is not a name caapol can explain: " + problem};
         }
     }
+
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
 
     // The source of DNS data.
     policy::Policy policy;
@@ -260,8 +266,9 @@ int run_explain(const Arguments& args) {
         status = worse(status, exit_for(e.decision.verdict));
         explanations.push_back(std::move(e));
     }
-    std::cout << (format == "json" ? output::render_explain_json(explanations)
-                                   : output::render_explain_text(explanations));
+    out.write(format == "json" ? output::render_explain_json(explanations)
+                               : output::render_explain_text(explanations));
+    out.finish();
     return status;
 }
 

@@ -2,6 +2,8 @@
 // authoritative server.
 #include "caapol/cli/cli.hpp"
 #include "caapol/cli/dnssec_options.hpp"
+#include "caapol/cli/inputs.hpp"
+#include "caapol/cli/progress.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
@@ -36,9 +38,9 @@ const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
     "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
-    "                     [--shard K/N] [--strict] [--dnssec validate|require|off]\n"
-    "                     [--trust-anchor FILE]... [--dnssec-expiry-warn DAYS] [--now TIME]\n"
-    "                     POLICY...\n\n"
+    "                     [--shard K/N] [--strict] [--quiet] [-o FILE]\n"
+    "                     [--dnssec validate|require|off] [--trust-anchor FILE]...\n"
+    "                     [--dnssec-expiry-warn DAYS] [--now TIME] POLICY...\n\n"
     "Looks up the relevant CAA set of every policy domain and every name of --names in live\n"
     "DNS, climbing the tree exactly as a CA does (RFC 8659 section 3), and compares it with\n"
     "the set the policy expects (its closest policy domain). A name that no policy domain\n"
@@ -53,8 +55,13 @@ const char* const verify_usage =
     "unsigned), indeterminate (no anchor covers it) or bogus; bogus, or a failed DS/DNSKEY\n"
     "lookup, makes the name an error, as it makes a CA refuse. A signature expiring within\n"
     "--dnssec-expiry-warn days is a warning.\n"
+    "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
+    "--quiet or --authoritative.\n"
+    "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
+    "status (a monitoring job sees the drift), and leaves no temporary file when killed.\n"
     "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
-    "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error.";
+    "unchecked name), 3 a lookup failed (wins over 1), 2 usage or input error (an output\n"
+    "that cannot be written included).";
 
 struct Shard {
     std::size_t index = 0; // 0-based
@@ -79,17 +86,6 @@ Shard parse_shard(const std::string& text) {
                                        "': expected K/N with 0 <= K < N"};
     }
     return shard;
-}
-
-// Hands a large object to the operating system at exit instead of freeing it piece by
-// piece: freeing 100,000 results one by one took about a sixth of a verify run. Reachable
-// from a static pointer, so leak checkers do not report it.
-template <typename T>
-void keep_until_exit(std::unique_ptr<T> object) {
-    static std::mutex mutex;
-    static auto* kept = new std::vector<std::unique_ptr<T>>();
-    std::lock_guard<std::mutex> lock(mutex);
-    kept->push_back(std::move(object));
 }
 
 // What the chosen output shows of a result, the rest freed at once: the memory is reused for
@@ -489,6 +485,12 @@ int run_verify(const Arguments& args) {
         ("threads", po::value<unsigned>()->value_name("N")->default_value(1),
          "split the sorted names over N threads (1-64), each with its own sockets and cache: an "
          "ancestor shared by two slices is asked once in each") //
+        ("output,o", po::value<std::string>()->value_name("FILE"),
+         "write the report (with --fix: the script) to FILE atomically instead of standard "
+         "output, whatever the exit status; through a symbolic link, its target is replaced") //
+        ("quiet,q", po::bool_switch(),
+         "no progress line on standard error (there is none "
+         "unless standard error is a terminal)") //
         ("shard", po::value<std::string>()->value_name("K/N"),
          "check only slice K (0 to N-1) of N of the sorted name list") //
         ("strict", po::bool_switch(),
@@ -593,6 +595,10 @@ int run_verify(const Arguments& args) {
         return exit_input;
     }
 
+    // Opened before the lookups: an unwritable FILE fails now, not after the run, and a
+    // signal during the run removes the temporary file.
+    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
+
     std::vector<std::string> names;
     for (const auto& domain : policy.domains) {
         names.push_back(domain.name);
@@ -619,6 +625,8 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    // On a terminal: names done / total, names/s, errors so far, erased at the end.
+    Progress progress("verify", names.size(), !values["quiet"].as<bool>() && !authoritative);
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
@@ -675,6 +683,7 @@ int run_verify(const Arguments& args) {
                         r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
                     }
                     results[index] = keep_what_is_shown(std::move(r), format, fix);
+                    progress.done(results[index].status == diff::Status::error);
                 });
             sent[part] = lookups.queries_sent();
             keep_until_exit(std::move(owned_lookups));
@@ -702,46 +711,50 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    progress.finish();
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
     output::ResultsSummary summary = output::summarize_results(results);
+    std::ostringstream rendered;
     if (fix) {
         std::cerr << output::render_results_text(results);
         diff::Fixes fixes = diff::fixes(expectations, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
         output::GenerateOptions generate_options;
         generate_options.header = false;
-        std::cout << "; caapol verify --fix nsupdate: " << domains.size()
-                  << (domains.size() == 1 ? " name" : " names") << " to change";
+        rendered << "; caapol verify --fix nsupdate: " << domains.size()
+                 << (domains.size() == 1 ? " name" : " names") << " to change";
         if (!fixes.unfixable.empty()) {
-            std::cout << ", " << fixes.unfixable.size()
-                      << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
-                      << " not fixable here";
+            rendered << ", " << fixes.unfixable.size()
+                     << (fixes.unfixable.size() == 1 ? " drifted name" : " drifted names")
+                     << " not fixable here";
         }
-        std::cout << "; review, then run with nsupdate -k KEYFILE\n";
+        rendered << "; review, then run with nsupdate -k KEYFILE\n";
         // A name whose set comes through an alias gets no update lines (a server ignores CAA
         // records added at an alias: the script would look like a fix and fix nothing).
         for (const auto& unfixable : fixes.unfixable) {
             std::string line = text::escape_for_terminal(diff::describe(unfixable));
-            std::cout << "; " << line << "\n";
+            rendered << "; " << line << "\n";
             std::cerr << "caapol verify: warning: " << line << "\n";
         }
         if (!domains.empty()) {
             try {
-                std::cout << output::render(output::Format::nsupdate, domains, generate_options);
+                rendered << output::render(output::Format::nsupdate, domains, generate_options);
             } catch (const output::GenerateError& e) {
                 std::cerr << "caapol verify: error: " << e.message << "\n";
                 return exit_input;
             }
         }
     } else if (format == "json") {
-        std::cout << output::render_results_json(results);
+        rendered << output::render_results_json(results);
     } else if (format == "prometheus") {
         // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
-        std::cout << output::render_results_prometheus(results, dnssec.options.now);
+        rendered << output::render_results_prometheus(results, dnssec.options.now);
     } else {
-        std::cout << output::render_results_text(results);
+        rendered << output::render_results_text(results);
     }
+    out.write(rendered.str());
+    out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
         std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent

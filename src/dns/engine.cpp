@@ -2,6 +2,7 @@
 
 #include "caapol/dns/message.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <random>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -80,7 +82,10 @@ struct Engine::Slot {
     unsigned tries = 0;
     Clock::time_point deadline;
     std::string note;           // a mismatched or malformed answer seen while waiting
-    unsigned* silent = nullptr; // Engine::silent_ of the server
+    int fd = -1;                // the UDP socket it goes out on, and the only one answers count on
+    bool mixed_case = false;    // the name went out with 0x20 case randomisation
+    unsigned* silent = nullptr; // Engine::servers_ of the server
+    unsigned* case_changed = nullptr; // the same
     // TCP after truncation
     int tcp_fd = -1;
     TcpState tcp_state = TcpState::none;
@@ -96,8 +101,33 @@ Engine::Engine(const EngineOptions& options) : options_(options), slot_by_id_(65
     if (options_.max_in_flight > 10000) {
         options_.max_in_flight = 10000;
     }
-    std::random_device device;
-    random_state_ = device();
+}
+
+std::uint32_t Engine::random32() {
+    if (random_used_ + 4 > sizeof random_bytes_) {
+        std::size_t filled = 0;
+        while (filled < sizeof random_bytes_) {
+            ssize_t n = ::getrandom(random_bytes_ + filled, sizeof random_bytes_ - filled, 0);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                // No kernel randomness (a kernel before 3.17): the C++ library's device,
+                // itself from /dev/urandom or RDRAND.
+                std::random_device device;
+                for (; filled < sizeof random_bytes_; ++filled) {
+                    random_bytes_[filled] = static_cast<unsigned char>(device());
+                }
+                break;
+            }
+            filled += static_cast<std::size_t>(n);
+        }
+        random_used_ = 0;
+    }
+    std::uint32_t value = 0;
+    std::memcpy(&value, random_bytes_ + random_used_, sizeof value);
+    random_used_ += 4;
+    return value;
 }
 
 Engine::~Engine() {
@@ -106,11 +136,11 @@ Engine::~Engine() {
             ::close(slot->tcp_fd);
         }
     }
-    if (udp4_ >= 0) {
-        ::close(udp4_);
+    for (int fd : udp4_) {
+        ::close(fd);
     }
-    if (udp6_ >= 0) {
-        ::close(udp6_);
+    for (int fd : udp6_) {
+        ::close(fd);
     }
 }
 
@@ -122,18 +152,56 @@ bool Engine::idle() const {
     return queue_.empty() && in_flight_ == 0;
 }
 
+// A UDP socket bound to a random port (as Unbound picks its outgoing ports): an off-path
+// forger must guess the port as well as the ID. Ports in use are skipped; after 16 tries the
+// kernel's choice (itself random on Linux) is taken.
+int Engine::open_udp_socket(int family) {
+    int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    int size = 4 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        auto port = static_cast<std::uint16_t>(1024 + random32() % (65536 - 1024));
+        sockaddr_storage local{};
+        socklen_t length = 0;
+        if (family == AF_INET) {
+            auto* v4 = reinterpret_cast<sockaddr_in*>(&local);
+            v4->sin_family = AF_INET;
+            v4->sin_port = htons(port);
+            length = sizeof(sockaddr_in);
+        } else {
+            auto* v6 = reinterpret_cast<sockaddr_in6*>(&local);
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons(port);
+            length = sizeof(sockaddr_in6);
+        }
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), length) == 0) {
+            return fd;
+        }
+        if (errno != EADDRINUSE && errno != EACCES) {
+            break;
+        }
+    }
+    return fd; // unbound: the kernel picks an ephemeral port at the first send
+}
+
+// One socket of the family's pool, at random; the pool fills as queries need sockets.
 int Engine::udp_socket(int family) {
-    int& fd = family == AF_INET ? udp4_ : udp6_;
-    if (fd >= 0) {
+    std::vector<int>& pool = family == AF_INET ? udp4_ : udp6_;
+    std::size_t wanted = std::max<std::size_t>(1, options_.udp_sockets);
+    std::size_t pick = random32() % wanted;
+    if (pick >= pool.size()) {
+        int fd = open_udp_socket(family);
+        if (fd < 0) {
+            return pool.empty() ? -1 : pool[pick % pool.size()];
+        }
+        pool.push_back(fd);
         return fd;
     }
-    fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0) {
-        int size = 4 << 20;
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    }
-    return fd;
+    return pool[pick];
 }
 
 void Engine::start_queued() {
@@ -180,13 +248,14 @@ void Engine::start(Slot& slot) {
         have_last_server_ = true;
         last_storage_ = slot.address.storage;
         last_length_ = slot.address.length;
-        last_silent_ = &silent_[server_key];
+        last_state_ = &servers_[server_key];
     } else {
         slot.address.storage = last_storage_;
         slot.address.length = last_length_;
         slot.address.family = last_storage_.ss_family;
     }
-    slot.silent = last_silent_;
+    slot.silent = &last_state_->silent;
+    slot.case_changed = &last_state_->case_changed;
     if (*slot.silent >= silent_limit) {
         // The server answered none of the last queries: fail fast instead of waiting out the
         // retries of every remaining query (100,000 names behind a dead resolver).
@@ -200,8 +269,7 @@ void Engine::start(Slot& slot) {
     // A random ID not used by another query in flight.
     std::uint16_t id = 0;
     for (int attempt = 0; attempt < 1000; ++attempt) {
-        random_state_ = random_state_ * 1664525u + 1013904223u;
-        id = static_cast<std::uint16_t>(random_state_ >> 16);
+        id = static_cast<std::uint16_t>(random32());
         if (slot_by_id_[id] == 0) {
             break;
         }
@@ -214,6 +282,32 @@ void Engine::start(Slot& slot) {
         return;
     }
     slot.wire = std::move(*wire);
+    if (options_.randomize_case && *slot.case_changed < case_limit) {
+        // 0x20 (draft-vixie-dnsext-dns0x20): each letter of the name flipped at random, one
+        // more bit per letter for a forger to guess. The name starts after the header.
+        std::uint32_t bits = 0;
+        unsigned left = 0;
+        std::size_t at = 12;
+        while (at < slot.wire.size() && slot.wire[at] != 0) {
+            std::size_t length = static_cast<unsigned char>(slot.wire[at]);
+            for (std::size_t i = at + 1; i <= at + length && i < slot.wire.size(); ++i) {
+                char& c = slot.wire[i];
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                    if (left == 0) {
+                        bits = random32();
+                        left = 32;
+                    }
+                    if ((bits & 1) != 0) {
+                        c = static_cast<char>(c ^ 0x20);
+                    }
+                    bits >>= 1;
+                    --left;
+                }
+            }
+            at += length + 1;
+        }
+        slot.mixed_case = true;
+    }
     slot.header = *read_header(slot.wire);
     if (slot_by_id_[id] != 0) { // 1000 collisions: the window is nearly 65536 wide
         complete(slot, Response{false, {}, "no free query ID", false});
@@ -228,7 +322,10 @@ void Engine::transmit(Slot& slot) {
     auto timeout = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options_.timeout_seconds));
     slot.deadline = Clock::now() + timeout;
-    if (udp_socket(slot.address.family) < 0) {
+    if (slot.fd < 0) {
+        slot.fd = udp_socket(slot.address.family); // kept for the retransmissions
+    }
+    if (slot.fd < 0) {
         complete(slot,
                  Response{false, {}, "cannot open a UDP socket: " + errno_text(errno), false});
         return;
@@ -248,48 +345,53 @@ void Engine::flush_sends() {
     std::vector<Slot*>& slots = send_slots_;
     send_messages_.resize(batch);
     send_vectors_.resize(batch);
-    for (int family : {AF_INET, AF_INET6}) {
-        slots.clear();
-        for (std::size_t index : pending_sends_) {
-            Slot& slot = *slots_[index];
-            if (slot.active && slot.tcp_state == TcpState::none && slot.address.family == family) {
-                slots.push_back(&slot);
-            }
+    slots.clear();
+    for (std::size_t index : pending_sends_) {
+        Slot& slot = *slots_[index];
+        if (slot.active && slot.tcp_state == TcpState::none && slot.fd >= 0) {
+            slots.push_back(&slot);
         }
-        int fd = family == AF_INET ? udp4_ : udp6_;
-        std::size_t done = 0;
-        while (done < slots.size()) {
-            std::size_t count = std::min(batch, slots.size() - done);
-            mmsghdr* messages = send_messages_.data();
-            iovec* vectors = send_vectors_.data();
-            for (std::size_t i = 0; i < count; ++i) {
-                messages[i] = mmsghdr{};
-                Slot& slot = *slots[done + i];
-                vectors[i].iov_base = slot.wire.data();
-                vectors[i].iov_len = slot.wire.size();
-                messages[i].msg_hdr.msg_name = &slot.address.storage;
-                messages[i].msg_hdr.msg_namelen = slot.address.length;
-                messages[i].msg_hdr.msg_iov = &vectors[i];
-                messages[i].msg_hdr.msg_iovlen = 1;
-            }
-            int sent = ::sendmmsg(fd, messages, static_cast<unsigned>(count), 0);
-            if (sent < 0) {
-                Slot& slot = *slots[done];
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-                    // Socket buffer full: the rest go out very soon without spending a try.
-                    for (std::size_t i = done; i < slots.size(); ++i) {
-                        --slots[i]->tries;
-                        slots[i]->deadline = Clock::now() + std::chrono::milliseconds(2);
-                    }
-                    break;
+    }
+    // One sendmmsg per run of datagrams for the same socket.
+    std::stable_sort(slots.begin(), slots.end(),
+                     [](const Slot* a, const Slot* b) { return a->fd < b->fd; });
+    std::size_t done = 0;
+    while (done < slots.size()) {
+        int fd = slots[done]->fd;
+        std::size_t run = done;
+        while (run < slots.size() && run - done < batch && slots[run]->fd == fd) {
+            ++run;
+        }
+        std::size_t count = run - done;
+        mmsghdr* messages = send_messages_.data();
+        iovec* vectors = send_vectors_.data();
+        for (std::size_t i = 0; i < count; ++i) {
+            messages[i] = mmsghdr{};
+            Slot& slot = *slots[done + i];
+            vectors[i].iov_base = slot.wire.data();
+            vectors[i].iov_len = slot.wire.size();
+            messages[i].msg_hdr.msg_name = &slot.address.storage;
+            messages[i].msg_hdr.msg_namelen = slot.address.length;
+            messages[i].msg_hdr.msg_iov = &vectors[i];
+            messages[i].msg_hdr.msg_iovlen = 1;
+        }
+        int sent = ::sendmmsg(fd, messages, static_cast<unsigned>(count), 0);
+        if (sent < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                // Socket buffer full: these go out very soon without spending a try.
+                for (std::size_t i = done; i < run; ++i) {
+                    --slots[i]->tries;
+                    slots[i]->deadline = Clock::now() + std::chrono::milliseconds(2);
                 }
-                slot.note = "send failed: " + errno_text(errno);
-                ++done; // retried at its deadline
+                done = run;
                 continue;
             }
-            datagrams_sent_ += static_cast<std::uint64_t>(sent);
-            done += static_cast<std::size_t>(sent);
+            slots[done]->note = "send failed: " + errno_text(errno);
+            ++done; // retried at its deadline
+            continue;
         }
+        datagrams_sent_ += static_cast<std::uint64_t>(sent);
+        done += static_cast<std::size_t>(sent);
     }
     pending_sends_.clear();
 }
@@ -373,6 +475,7 @@ void Engine::handle_udp(int fd) {
                 continue; // larger than any answer to our queries can be
             }
             handle_datagram(
+                fd,
                 std::string_view(receive_buffers_.data() + static_cast<std::size_t>(m) * size,
                                  messages[m].msg_len),
                 peers[m]);
@@ -383,20 +486,23 @@ void Engine::handle_udp(int fd) {
     }
 }
 
-void Engine::handle_datagram(std::string_view wire, const sockaddr_storage& from) {
+void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_storage& from) {
     if (wire.size() < 2) {
+        ++answers_rejected_;
         return;
     }
     std::uint16_t id = static_cast<std::uint16_t>((static_cast<unsigned char>(wire[0]) << 8) |
                                                   static_cast<unsigned char>(wire[1]));
     int owner = slot_by_id_[id];
     if (owner == 0) {
-        return; // late, duplicate or unsolicited
+        ++answers_rejected_;
+        return; // late, duplicate, unsolicited or forged (no query in flight has the ID)
     }
     Slot& slot = *slots_[static_cast<std::size_t>(owner - 1)];
-    if (!slot.active || slot.tcp_state != TcpState::none ||
+    if (!slot.active || slot.tcp_state != TcpState::none || slot.fd != fd ||
         !same_address(from, slot.address.storage)) {
-        return;
+        ++answers_rejected_;
+        return; // not from the address and port asked, or not on the socket it went out on
     }
     auto header = read_header(wire);
     if (!header) {
@@ -407,6 +513,27 @@ void Engine::handle_datagram(std::string_view wire, const sockaddr_storage& from
     if (!why.empty()) {
         slot.note = "a mismatched answer arrived (" + why + ")";
         return; // keep waiting for the right one
+    }
+    if (header->question_count == 1 && header->question_wire != slot.header.question_wire) {
+        // 0x20: the question came back in another case. A forgery, or a server that does not
+        // echo case: never accepted; the query goes out again at once in lower case (the
+        // normalized name), which such a server answers as asked.
+        ++answers_rejected_;
+        ++*slot.case_changed;
+        slot.note = "an answer with the question's letter case changed was rejected (0x20)";
+        if (slot.mixed_case) {
+            std::size_t at = 12;
+            for (std::size_t i = at; i < at + slot.header.question_wire.size(); ++i) {
+                char& c = slot.wire[i];
+                if (c >= 'A' && c <= 'Z') {
+                    c = static_cast<char>(c + 32);
+                }
+            }
+            slot.mixed_case = false;
+            slot.header = *read_header(slot.wire);
+            transmit(slot);
+        }
+        return;
     }
     if (header->truncated) {
         start_tcp(slot);
@@ -527,11 +654,11 @@ void Engine::poll_once() {
     std::vector<Slot*>& tcp_slots = poll_tcp_slots_;
     fds.clear();
     tcp_slots.clear();
-    if (udp4_ >= 0) {
-        fds.push_back(pollfd{udp4_, POLLIN, 0});
+    for (int fd : udp4_) {
+        fds.push_back(pollfd{fd, POLLIN, 0});
     }
-    if (udp6_ >= 0) {
-        fds.push_back(pollfd{udp6_, POLLIN, 0});
+    for (int fd : udp6_) {
+        fds.push_back(pollfd{fd, POLLIN, 0});
     }
     std::size_t first_tcp = fds.size();
     auto now = Clock::now();

@@ -15,6 +15,13 @@ of the query name under the zone `hostile.test`:
   big         1,500 CAA records: TC=1 over UDP, the full RRset over TCP
   late        a valid answer, sent 3 seconds late
   silent      never answered
+Forgeries (each answer claims 0 issue "evil.example"; none may ever be accepted):
+  otherport   the right answer, sent from another port of the same address (UDP)
+  spray       2,000 answers with wrong IDs from the right port, never the right one (UDP)
+  wrongcase   the right ID and port, the question's letter case swapped (UDP)
+And a server that does not echo case (0x20):
+  lowercase   a valid CAA set (0 issue "ca.example"), the question name sent back in lower case
+Every UDP query is recorded in `queries` as (question name as sent, source port, ID).
 Other names: NOERROR with no data (so climbing continues to the parent).
 
 As a module: `with HostileResponder() as r: r.endpoint` ("127.0.0.1@PORT").
@@ -136,6 +143,20 @@ def respond(query, over_tcp):
         return ("late", ok([rr(owner, 257, caa_rdata(0, b"issue", b"ca.example"))]))
     if label == "silent":
         return None
+    evil = [rr(owner, 257, caa_rdata(0, b"issue", b"evil.example"))] if qtype == 257 else []
+    if label == "otherport" and not over_tcp:
+        return ("otherport", ok(evil))
+    if label == "spray" and not over_tcp:
+        ids = random.sample([i for i in range(65536) if i != qid], 2000)
+        return ("many", [message(i, qflags, question, evil) for i in ids])
+    if label == "wrongcase" and not over_tcp:
+        swapped = bytes(c ^ 0x20 if chr(c).isalpha() else c for c in question[:-4]) + \
+            question[-4:]
+        return message(qid, qflags, swapped, evil)
+    if label == "lowercase":
+        lowered = question[:-4].lower() + question[-4:]
+        good = [rr(owner, 257, caa_rdata(0, b"issue", b"ca.example"))] if qtype == 257 else []
+        return message(qid, qflags, lowered, good)
     return ok([])
 
 
@@ -185,6 +206,10 @@ class HostileResponder:
                 self.udp.close()
                 if port != 0 or attempt == 49:
                     raise
+        # A second socket on the same address, for answers from the wrong port.
+        self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other.bind((address, 0))
+        self.queries = []
         self.stopping = False
         self.threads = [threading.Thread(target=self._serve_udp, daemon=True),
                         threading.Thread(target=self.tcp.serve_forever, daemon=True)]
@@ -202,8 +227,17 @@ class HostileResponder:
                 continue
             except OSError:
                 return
+            parsed = parse_question(query)
+            if parsed is not None:
+                raw = query[12:parsed[4] - 4]
+                self.queries.append((raw, peer[1], parsed[0]))
             answer = respond(query, False)
-            if isinstance(answer, tuple):
+            if isinstance(answer, tuple) and answer[0] == "otherport":
+                self.other.sendto(answer[1], peer)
+            elif isinstance(answer, tuple) and answer[0] == "many":
+                for datagram in answer[1]:
+                    self.udp.sendto(datagram, peer)
+            elif isinstance(answer, tuple):
                 threading.Timer(3.0, self._send_late, (answer[1], peer)).start()
             elif answer is not None:
                 try:
@@ -227,6 +261,7 @@ class HostileResponder:
         self.tcp.shutdown()
         self.tcp.server_close()
         self.udp.close()
+        self.other.close()
         return False
 
 

@@ -76,4 +76,72 @@ TEST_SUITE("core") {
         CHECK(message_of(fifo).find("not a regular file") != std::string::npos);
         CHECK(message_of((dir.path / "nope").string()).find("No such file") != std::string::npos);
     }
+    TEST_CASE("an AtomicFile not committed leaves the target and removes its temporary file") {
+        TempDir dir;
+        std::string target = (dir.path / "report.prom").string();
+        write_file_atomically(target, "old\n");
+        {
+            AtomicFile file(target);
+            file.write("partial");
+            CHECK(fs::exists(file.temporary_path()));
+            CHECK(fs::path(file.temporary_path()).parent_path() == dir.path);
+        }
+        CHECK(read_file(target) == "old\n");
+        CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    }
+
+    TEST_CASE("AtomicFile writes many pieces and replaces the target on commit only") {
+        TempDir dir;
+        std::string target = (dir.path / "big").string();
+        AtomicFile file(target);
+        std::string expected;
+        for (int i = 0; i < 100000; ++i) {
+            std::string line = "line " + std::to_string(i) + "\n";
+            file.write(line);
+            expected += line;
+        }
+        CHECK_FALSE(fs::exists(target));
+        file.commit();
+        CHECK(file.committed());
+        CHECK(read_file(target) == expected);
+        CHECK_THROWS_AS(file.write("more"), InputError);
+    }
+
+    TEST_CASE("a symbolic link's target is replaced, beside the target; the link stays") {
+        TempDir dir;
+        fs::create_directory(dir.path / "real");
+        std::string real = (dir.path / "real" / "caa.zone").string();
+        write_file_atomically(real, "old\n");
+        fs::create_symlink("real/caa.zone", dir.path / "relative");
+        fs::create_symlink(dir.path / "relative", dir.path / "absolute");
+        std::string link = (dir.path / "absolute").string();
+        CHECK(resolve_output_path(link) == (dir.path / "real/caa.zone").string());
+        {
+            AtomicFile file(link);
+            CHECK(fs::path(file.temporary_path()).parent_path() == dir.path / "real");
+            file.write("new\n");
+            file.commit();
+        }
+        CHECK(read_file(real) == "new\n");
+        CHECK(fs::is_symlink(dir.path / "absolute"));
+        CHECK(fs::is_symlink(dir.path / "relative"));
+        CHECK(resolve_output_path((dir.path / "plain").string()) == (dir.path / "plain").string());
+        fs::create_symlink("loop-b", dir.path / "loop-a");
+        fs::create_symlink("loop-a", dir.path / "loop-b");
+        CHECK_THROWS_AS(resolve_output_path((dir.path / "loop-a").string()), InputError);
+    }
+
+    TEST_CASE("a FIFO, a device or a directory is never replaced") {
+        // Tested with a FIFO of its own: a faulty build must never get to replace /dev/null.
+        TempDir dir;
+        std::string fifo = (dir.path / "fifo").string();
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        auto open = [](const std::string& path) { AtomicFile file(path); };
+        CHECK_THROWS_AS(open(fifo), InputError);
+        CHECK_THROWS_AS(open(dir.path.string()), InputError);
+        struct stat st {};
+        REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+        CHECK(S_ISFIFO(st.st_mode));
+        CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    }
 }

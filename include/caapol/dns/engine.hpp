@@ -26,6 +26,12 @@ struct EngineOptions {
     double timeout_seconds = 2.0;    // per transmission
     unsigned retries = 2;            // retransmissions after the first try
     std::size_t max_in_flight = 150; // queries awaiting an answer at any moment
+    // Spoof resistance (SECURITY.md): each query goes out from one of this many UDP sockets
+    // per address family, each bound to a random source port, and is answered only on it.
+    std::size_t udp_sockets = 32;
+    // 0x20: the letters of each query name in random case, answers accepted only with the
+    // case echoed exactly (a server that changes it gets its query again in lower case).
+    bool randomize_case = true;
 };
 
 // The server and the name are referred to, not copied (a query per name of a 100,000-name
@@ -64,6 +70,9 @@ public:
     std::uint64_t datagrams_sent() const { return datagrams_sent_; }
     std::uint64_t tcp_connections() const { return tcp_connections_; }
     std::uint64_t queries_completed() const { return queries_completed_; }
+    // Answers dropped as possible forgeries: from another address or port, on another
+    // socket, with an ID no query in flight has, or with the question's case changed.
+    std::uint64_t answers_rejected() const { return answers_rejected_; }
 
 private:
     struct Slot;
@@ -72,11 +81,13 @@ private:
     void transmit(Slot& slot);
     void start_tcp(Slot& slot);
     void handle_udp(int fd);
-    void handle_datagram(std::string_view wire, const ::sockaddr_storage& from);
+    void handle_datagram(int fd, std::string_view wire, const ::sockaddr_storage& from);
     void handle_tcp(Slot& slot, short revents);
     void check_deadlines();
     void complete(Slot& slot, Response response);
     int udp_socket(int family);
+    int open_udp_socket(int family);
+    std::uint32_t random32();
     void poll_once();
     void flush_sends();
 
@@ -86,12 +97,15 @@ private:
     std::vector<std::size_t> free_slots_;
     std::vector<int> slot_by_id_; // 65536 entries: slot index + 1 of the UDP query with that ID
     std::size_t in_flight_ = 0;
-    int udp4_ = -1;
-    int udp6_ = -1;
+    std::vector<int> udp4_; // the socket pools, filled as queries need them
+    std::vector<int> udp6_;
     std::uint64_t datagrams_sent_ = 0;
     std::uint64_t tcp_connections_ = 0;
     std::uint64_t queries_completed_ = 0;
-    std::uint32_t random_state_;
+    std::uint64_t answers_rejected_ = 0;
+    // Random bytes from the kernel (getrandom), drawn in blocks: IDs, ports, sockets, case.
+    unsigned char random_bytes_[512] = {};
+    std::size_t random_used_ = sizeof random_bytes_;
     std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
     std::vector<char> receive_buffers_;
     // Reused by every flush_sends() and poll_once() call.
@@ -103,14 +117,21 @@ private:
     // Queries in a row that got no answer at all, per server (by its socket address); at
     // silent_limit the server is taken for dead for the rest of the run and not asked again.
     static constexpr unsigned silent_limit = 50;
-    std::map<std::string, unsigned> silent_;
+    // Answers with the question's case changed, per server; at case_limit the server is
+    // taken for one that does not echo case, and asked without 0x20 for the rest of the run.
+    static constexpr unsigned case_limit = 3;
+    struct ServerState {
+        unsigned silent = 0;
+        unsigned case_changed = 0;
+    };
+    std::map<std::string, ServerState> servers_;
     // The server last resolved to a socket address, with its silent_ counter: nearly every
     // query goes to the same server as the one before (compared by value, not by pointer).
     Server last_server_;
     bool have_last_server_ = false;
     ::sockaddr_storage last_storage_{};
     ::socklen_t last_length_ = 0;
-    unsigned* last_silent_ = nullptr;
+    ServerState* last_state_ = nullptr;
 };
 
 } // namespace caapol::dns
