@@ -18,6 +18,9 @@ const std::vector<Command>& commands() {
         {"lint", "check zone files against the RFCs and the policy", run_lint},
         {"verify", "compare live DNS with the policy", run_verify},
         {"explain", "may this CA issue for this name, and why?", run_explain},
+        {"import", "write a policy from existing CAA records (zone files, live DNS, JSON)",
+         run_import},
+        {"audit", "check certificates (Certificate Transparency) against the policy", run_audit},
         {"cas", "list known certificate authorities and their CAA identifiers", run_cas},
     };
     return table;

@@ -5,6 +5,7 @@
 
 #include "caapol/cli/cli.hpp"
 #include "caapol/cli/dnssec_options.hpp"
+#include "caapol/cli/inputs.hpp"
 #include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/output/diagnostics.hpp"
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fnmatch.h>
 #include <iostream>
 
 namespace caapol::cli {
@@ -22,47 +22,6 @@ namespace caapol::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool looks_like_zone(const std::string& name, const std::vector<std::string>& globs) {
-    if (!globs.empty()) {
-        return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
-            return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
-        });
-    }
-    auto ends_with = [&](std::string_view suffix) {
-        return name.size() > suffix.size() &&
-               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return ends_with(".zone") || ends_with(".db") || name.rfind("db.", 0) == 0 ||
-           (name.size() > 1 && name.back() == '.');
-}
-
-// Zone-looking files below `dir`, sorted; hidden directories (.git) and symbolic links
-// skipped.
-void collect(const fs::path& dir, const std::vector<std::string>& globs,
-             std::vector<std::string>& out) {
-    std::vector<fs::path> entries;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        entries.push_back(it->path());
-    }
-    if (ec) {
-        throw InputError{dir.string() + ": cannot read the directory: " + ec.message()};
-    }
-    std::sort(entries.begin(), entries.end());
-    for (const auto& entry : entries) {
-        std::string name = entry.filename().string();
-        if (fs::is_directory(entry, ec)) {
-            if (!name.empty() && name[0] != '.' && !fs::is_symlink(entry, ec)) {
-                collect(entry, globs, out);
-            }
-        } else if (looks_like_zone(name, globs) && !fs::is_symlink(entry, ec) &&
-                   fs::is_regular_file(entry, ec)) {
-            // Symbolic links are not followed: one could point anywhere on the machine.
-            out.push_back(entry.string());
-        }
-    }
-}
 
 std::vector<output::RuleHelp> rule_help() {
     std::vector<output::RuleHelp> out;
@@ -197,24 +156,8 @@ int run_lint(const Arguments& args) {
                                  ": the include root is not a directory"};
             }
         }
-        std::vector<zone::ZoneFile> files;
-        for (const auto& path : paths) {
-            std::error_code ec;
-            if (fs::is_directory(path, ec)) {
-                std::vector<std::string> found;
-                collect(path, globs, found);
-                for (const auto& file : found) {
-                    std::string root = load_options.include_root.empty()
-                                           ? zone::default_include_root(file, path)
-                                           : load_options.include_root;
-                    files.push_back(zone::ZoneFile{file, root});
-                }
-            } else if (is_stdin_path(path) || fs::exists(path, ec)) {
-                files.push_back(zone::ZoneFile{path, ""});
-            } else {
-                throw InputError{path + ": no such file or directory"};
-            }
-        }
+        std::vector<zone::ZoneFile> files =
+            zone_files(paths, globs, load_options.include_root); // InputError
         for (const auto& domain : policy.domains) {
             load_options.names_of_interest.push_back(domain.name);
         }

@@ -2,6 +2,7 @@
 // authoritative server.
 #include "caapol/cli/cli.hpp"
 #include "caapol/cli/dnssec_options.hpp"
+#include "caapol/cli/inputs.hpp"
 #include "caapol/cli/progress.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
@@ -85,17 +86,6 @@ Shard parse_shard(const std::string& text) {
                                        "': expected K/N with 0 <= K < N"};
     }
     return shard;
-}
-
-// Hands a large object to the operating system at exit instead of freeing it piece by
-// piece: freeing 100,000 results one by one took about a sixth of a verify run. Reachable
-// from a static pointer, so leak checkers do not report it.
-template <typename T>
-void keep_until_exit(std::unique_ptr<T> object) {
-    static std::mutex mutex;
-    static auto* kept = new std::vector<std::unique_ptr<T>>();
-    std::lock_guard<std::mutex> lock(mutex);
-    kept->push_back(std::move(object));
 }
 
 // What the chosen output shows of a result, the rest freed at once: the memory is reused for

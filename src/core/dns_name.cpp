@@ -165,6 +165,25 @@ int canonical_compare(std::string_view a, std::string_view b) {
     return ia == la.rend() ? -1 : 1;
 }
 
+std::string canonical_sort_key(std::string_view normalized_name) {
+    // Labels from the rightmost, each followed by '\0': byte order of these keys is RFC 4034
+    // canonical order for valid host names (no label holds '\0'), and costs one comparison.
+    std::string key;
+    key.reserve(normalized_name.size() + 1);
+    std::size_t end = normalized_name.size();
+    while (end > 0) {
+        std::size_t dot = normalized_name.rfind('.', end - 1);
+        std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+        key.append(normalized_name.substr(start, end - start));
+        key.push_back('\0');
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        end = dot;
+    }
+    return key;
+}
+
 std::string check_hostname(std::string_view name) {
     if (!name.empty() && name.back() == '.') {
         name.remove_suffix(1);

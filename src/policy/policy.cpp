@@ -18,22 +18,7 @@ std::vector<caa::Record> Domain::record_set() const {
 }
 
 std::string canonical_sort_key(std::string_view normalized_name) {
-    // Labels from the rightmost, each followed by '\0': byte order of these keys is RFC 4034
-    // canonical order for valid host names (no label holds '\0'), and costs one comparison.
-    std::string key;
-    key.reserve(normalized_name.size() + 1);
-    std::size_t end = normalized_name.size();
-    while (end > 0) {
-        std::size_t dot = normalized_name.rfind('.', end - 1);
-        std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
-        key.append(normalized_name.substr(start, end - start));
-        key.push_back('\0');
-        if (dot == std::string_view::npos) {
-            break;
-        }
-        end = dot;
-    }
-    return key;
+    return dns_name::canonical_sort_key(normalized_name);
 }
 
 namespace {

@@ -8,6 +8,7 @@ Each directory under tests/cli/cases/ is one case:
   stdout    the exact expected standard output (not checked when absent)
   stderr    the exact expected standard error (not checked when absent)
   stdin     fed to standard input (default: nothing)
+  env       more environment variables, one NAME=VALUE per line
   out.NAME  the exact expected contents of @TMP@/NAME after the run
   absent    file names (one per line) that must not exist in @TMP@ after the run
 Set CAAPOL_UPDATE_GOLDEN=1 to rewrite stdout/stderr/exit from the actual run (review the diff!).
@@ -34,6 +35,10 @@ def run_case(binary, data_dir, case_dir, update):
         args = [line.replace("@TMP@", tmp) for line in raw_args.split("\n") if line != ""]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
                "HOME": tmp}
+        for line in read(os.path.join(case_dir, "env"), b"").decode().splitlines():
+            if "=" in line:
+                name, value = line.split("=", 1)
+                env[name] = value
         stdin = read(os.path.join(case_dir, "stdin"), b"")
         try:
             proc = subprocess.run([binary] + args, cwd=data_dir, input=stdin, env=env,

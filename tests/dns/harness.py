@@ -210,12 +210,13 @@ class DnsServers:
         return Nsd(address, port, process, probe)
 
     def start_unbound(self, stubs, address="127.0.0.1", port=None, trust_anchor=None,
-                      raw=False):
+                      raw=False, extra=()):
         """stubs: {zone: [ADDR@PORT, ...]} (IPv4 or IPv6 addresses). Listens on `address`
         (127.0.0.x or ::1). Returns "ADDR@PORT" of the resolver. trust_anchor: a DS/DNSKEY
         file: Unbound validates from it (bogus answers become SERVFAIL with an extended
         error); raw: no validator module at all (answers passed through with their RRSIGs, for
-        a validator of caapol's own); otherwise every stub zone is domain-insecure."""
+        a validator of caapol's own); otherwise every stub zone is domain-insecure. `extra`:
+        more "server:" lines ("serve-original-ttl: yes")."""
         port = port or free_port((address,))
         if not port_is_free(address, port):
             raise RuntimeError(f"{address}@{port} is in use")
@@ -249,6 +250,7 @@ class DnsServers:
             "  rrset-cache-size: 64m",
             "  unwanted-reply-threshold: 0",
         ]
+        lines += ["  " + line for line in extra]
         # Nothing outside the test zones is resolved: no query can leave the machine.
         lines.append('  local-zone: "." refuse')
         if raw:

@@ -5,7 +5,7 @@ result: the expected exit status, no signal, no sanitizer report, bounded wall t
 memory, a located message (FILE:LINE:COL: or FILE:LINE:) for errors in the contents, the file
 named for errors opening it, and no raw control characters on stdout or stderr.
 
-Zone files go through `caapol lint --origin example.test`, policies through `caapol check` and
+Zone files go through `caapol lint --origin example.test` and `caapol import`, policies through `caapol check` and
 `caapol generate`. A case whose failure is a behaviour known to be missing in another module
 is reported as "KNOWN GAP" and counted separately (see KNOWN_GAPS).
 
@@ -597,6 +597,23 @@ def output_cases(workdir):
     ]
 
 
+def import_cases(zone):
+    """Every hostile zone again through `caapol import` (import): where lint finds errors,
+    import refuses (exit 2) at a located place; elsewhere it writes or refuses (0 or 2)."""
+    cases = []
+    for i, case in enumerate(zone):
+        if case.argv[0] != "lint" or "--format" in case.argv:
+            continue
+        exits = (2,) if 0 not in case.exits else (0, 2)
+        checks = [c for c in case.checks if c is not stdout_is_json]
+        cases.append(Case("import " + case.name[len("zone "):],
+                          ["import", "-o", "imported-%d.toml" % i] + case.argv[1:], exits,
+                          located_files=case.located_files, names_file=case.names_file,
+                          checks=checks, bound=case.bound, cpu_bound=case.cpu_bound,
+                          skip=case.skip, unprivileged=case.unprivileged))
+    return cases
+
+
 def main(argv):
     global CAAPOL, SANITIZED
     if len(argv) < 2:
@@ -613,7 +630,8 @@ def main(argv):
     os.chmod(workdir, 0o755)  # nobody (see AS_NOBODY) must reach the unreadable files
     try:
         started = time.monotonic()
-        cases = zone_cases(workdir, seeds) + policy_cases(workdir, seeds) + \
+        zone = zone_cases(workdir, seeds)
+        cases = zone + import_cases(zone) + policy_cases(workdir, seeds) + \
             output_cases(workdir)
         print("# %d cases, inputs generated in %.1f s under %s%s" % (
             len(cases), time.monotonic() - started, workdir,

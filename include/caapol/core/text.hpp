@@ -32,7 +32,11 @@ std::string quote_excerpt(std::string_view s, std::size_t limit = 200);
 std::string quote_zone_string(std::string_view s);
 
 // JSON string literal including the quotes (RFC 8259); invalid UTF-8 bytes become U+FFFD.
+// For valid UTF-8 it is also a TOML basic string (same escapes, controls and DEL as \uXXXX).
 std::string json_string(std::string_view s);
+
+// Whether `s` is valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool is_utf8(std::string_view s);
 
 // Lower-case hexadecimal of bytes.
 std::string to_hex(std::string_view bytes);
