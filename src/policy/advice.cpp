@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace caapol::policy {
@@ -147,43 +148,46 @@ private:
     }
 
     void check_list(const Domain& d, const std::string& tag, const std::vector<Entry>& entries) {
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            for (std::size_t j = 0; j < i; ++j) {
-                if (caa::equivalent(entries[i].record->record, entries[j].record->record)) {
-                    report(Severity::warning, "duplicate-issuer", entries[i].record->location,
-                           "domain " + quoted(d.name) + ": " + tag + " lists " +
-                               quoted(entries[i].record->record.value) + " twice (first at " +
-                               std::to_string(entries[j].record->location.line) + ":" +
-                               std::to_string(entries[j].record->location.column) +
-                               "); remove one");
-                    break;
-                }
+        // Linear in the list's length (a policy may list thousands of entries on one name).
+        std::unordered_map<std::string, const Entry*> first_of;
+        for (const auto& e : entries) {
+            auto [it, fresh] = first_of.emplace(caa::canonical_key(e.record->record), &e);
+            if (!fresh) {
+                const Location& first = it->second->record->location;
+                report(Severity::warning, "duplicate-issuer", e.record->location,
+                       "domain " + quoted(d.name) + ": " + tag + " lists " +
+                           quoted(e.record->record.value) + " twice (first at " +
+                           std::to_string(first.line) + ":" + std::to_string(first.column) +
+                           "); remove one");
             }
         }
-        // Per CA: which of its servers the account URIs name.
+        // Per CA, in order of first appearance: which of its servers the account URIs name.
         std::vector<std::string> issuers;
+        std::unordered_map<std::string, std::vector<const Entry*>> by_issuer;
         for (const auto& e : entries) {
             std::string issuer = caa::normalize_issuer(e.value.issuer);
-            if (!issuer.empty() &&
-                std::find(issuers.begin(), issuers.end(), issuer) == issuers.end()) {
+            if (issuer.empty()) {
+                continue;
+            }
+            auto& list = by_issuer[issuer];
+            if (list.empty()) {
                 issuers.push_back(issuer);
             }
+            list.push_back(&e);
         }
         for (const auto& issuer : issuers) {
-            check_accounts(d, tag, issuer, entries);
+            check_accounts(d, tag, issuer, by_issuer[issuer]);
         }
     }
 
     void check_accounts(const Domain& d, const std::string& tag, const std::string& issuer,
-                        const std::vector<Entry>& entries) {
+                        const std::vector<const Entry*>& entries) {
         const AcmeServers* servers = servers_of(issuer);
         bool any_account = false; // an entry of this CA without accounturi
         const Entry* first_production = nullptr;
         const Entry* first_staging = nullptr;
-        for (const auto& e : entries) {
-            if (caa::normalize_issuer(e.value.issuer) != issuer) {
-                continue;
-            }
+        for (const Entry* entry : entries) { // this issuer's entries only
+            const Entry& e = *entry;
             bool has_account = false;
             for (const auto& p : e.value.parameters) {
                 if (!text::iequals(p.key, "accounturi")) {
