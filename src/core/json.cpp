@@ -132,7 +132,7 @@ private:
                 if (!member) {
                     return std::nullopt;
                 }
-                value.members.emplace_back(std::move(*key), std::move(*member));
+                value.members.push_back(Member{std::move(*key), std::move(*member)});
                 skip_space();
                 if (!at_end() && peek() == ',') {
                     advance();

@@ -16,18 +16,27 @@ inline constexpr std::size_t max_depth = 64;
 
 enum class Kind { null, boolean, number, string, array, object };
 
+struct Member;
+
 struct Value {
     Kind kind = Kind::null;
     bool boolean = false;
     std::optional<std::int64_t> integer; // numbers without fraction or exponent that fit
     std::string string;                  // kind == string: decoded UTF-8
     std::vector<Value> items;            // kind == array
-    std::vector<std::pair<std::string, Value>> members; // kind == object, in file order
-    std::uint32_t line = 0;                             // 1-based, where the value starts
+    // kind == object, in file order. (A struct of its own rather than std::pair: a pair of an
+    // incomplete Value cannot be named inside Value with clang and libstdc++.)
+    std::vector<Member> members;
+    std::uint32_t line = 0; // 1-based, where the value starts
     std::uint32_t column = 0;
 
     // The first member named `key`, or nullptr.
     const Value* get(std::string_view key) const;
+};
+
+struct Member {
+    std::string first;
+    Value second;
 };
 
 const char* kind_name(Kind kind); // "a string", "an object", ...
