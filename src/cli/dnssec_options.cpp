@@ -7,9 +7,6 @@
 
 namespace caapol::cli {
 
-namespace {
-
-// Unix seconds, or YYYY-MM-DD[THH:MM:SS[Z]] (UTC).
 bool parse_time(const std::string& text, std::int64_t* out) {
     if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
         text.size() <= 12) {
@@ -43,8 +40,6 @@ bool parse_time(const std::string& text, std::int64_t* out) {
     *out = static_cast<std::int64_t>(timegm(&tm));
     return true;
 }
-
-} // namespace
 
 void add_dnssec_options(po::options_description& options) {
     options.add_options() //

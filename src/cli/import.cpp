@@ -1,12 +1,16 @@
 // caapol import: a policy file (format v1) that reproduces the CAA records read from zone
 // files, live DNS or generate's JSON output.
+#include "caapol/audit/certificate.hpp"
+#include "caapol/audit/issuers.hpp"
 #include "caapol/cli/cli.hpp"
+#include "caapol/cli/dnssec_options.hpp"
 #include "caapol/cli/inputs.hpp"
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/dns/server.hpp"
+#include "caapol/importer/ct.hpp"
 #include "caapol/importer/importer.hpp"
 #include "caapol/output/policy_toml.hpp"
 #include "caapol/policy/policy.hpp"
@@ -17,6 +21,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -28,6 +33,7 @@ namespace {
 const char* const import_usage =
     "usage: caapol import [--from zone|live|json|ct] [--origin ZONE] [--include-root DIR]\n"
     "                     [--glob PATTERN]... [--resolver ADDR[@PORT]]... [--names FILE]\n"
+    "                     [--since DAYS|DATE] [--issuers FILE]... [--now TIME]\n"
     "                     [-o FILE] INPUT...\n\n"
     "Writes a policy file (format v1) that reproduces the CAA records you already have, for\n"
     "review: every name owning CAA records becomes a [domain.\"...\"] with exactly its records\n"
@@ -39,10 +45,56 @@ const char* const import_usage =
     "  --from live   INPUT: names (and --names FILE), looked up as 'caapol verify' does; each\n"
     "                set found becomes the domain where it was found\n"
     "  --from json   INPUT: 'caapol generate --format json' output\n"
-    "  --from ct     certificates as 'caapol audit' reads them (not available yet)\n"
+    "  --from ct     INPUT: certificates as 'caapol audit' reads them (crt.sh or Cert Spotter\n"
+    "                JSON, PEM or DER files, directories): a PROPOSAL authorising exactly the\n"
+    "                CAs seen issuing per domain since --since (default 90 days), issuewild\n"
+    "                from wildcard certificates, a comment per CA with its count and newest\n"
+    "                certificate; domains from --names/--origin, else the names seen\n"
     "The header comment names the sources and the date (SOURCE_DATE_EPOCH overrides the\n"
-    "clock). Exit status: 0 written, 2 input the policy format cannot hold, unreadable input,\n"
+    "clock; --now too for --from ct). Exit status: 0 written, 2 input the policy format cannot "
+    "hold, unreadable input,\n"
     "failed write or bad usage, 3 a lookup failed (--from live).";
+
+std::string date_text(std::int64_t unix_time, const char* format) {
+    std::time_t t = static_cast<std::time_t>(unix_time);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+// --since DAYS (a whole number) or a date, YYYY-MM-DD[THH:MM:SS[Z]]: the window's start.
+std::int64_t window_start(const std::string& text, std::int64_t now) {
+    if (!text.empty() && text.size() <= 5 &&
+        text.find_first_not_of("0123456789") == std::string::npos) {
+        const long days = std::stol(text);
+        if (days >= 1 && days <= 36500) {
+            return now - static_cast<std::int64_t>(days) * 86400;
+        }
+    } else if (std::int64_t at = 0;
+               text.find_first_not_of("0123456789") != std::string::npos && parse_time(text, &at)) {
+        if (at > now) {
+            throw UsageError{"import", "--since " + text::escape_for_terminal(text) +
+                                           " is after now (" +
+                                           date_text(now, "%Y-%m-%dT%H:%M:%SZ") + ")"};
+        }
+        return at;
+    }
+    throw UsageError{"import", "--since '" + text::escape_for_terminal(text) +
+                                   "': expected a number of days from 1 to 36500 or a date "
+                                   "YYYY-MM-DD[THH:MM:SSZ]"};
+}
+
+std::string domain_option(const std::string& text) {
+    std::string problem = dns_name::check_name(text, dns_name::Profile::lookup);
+    if (text.empty() || !problem.empty()) {
+        throw UsageError{"import",
+                         "--origin '" + text::escape_for_terminal(text) +
+                             "' is not a domain name: " + (problem.empty() ? "empty" : problem)};
+    }
+    return dns_name::normalize(text);
+}
 
 std::string today() {
     std::time_t now = std::time(nullptr);
@@ -77,7 +129,8 @@ int run_import(const Arguments& args) {
         ("from", po::value<std::string>()->value_name("SOURCE")->default_value("zone"),
          "zone, live, json or ct") //
         ("origin", po::value<std::string>()->value_name("ZONE"),
-         "--from zone: origin of the zone files given (default: $ORIGIN, else the file name)") //
+         "--from zone: origin of the zone files given (default: $ORIGIN, else the file name); "
+         "--from ct: a domain of the proposal") //
         ("include-root", po::value<std::string>()->value_name("DIR"),
          "--from zone: directory $INCLUDE may read from (default: the git work tree holding "
          "the file, else the directory given)") //
@@ -86,7 +139,16 @@ int run_import(const Arguments& args) {
         ("resolver", po::value<std::vector<std::string>>()->value_name("ADDR[@PORT]"),
          "--from live: recursive resolver (repeatable; default: /etc/resolv.conf)") //
         ("names", po::value<std::string>()->value_name("FILE"),
-         "--from live: names to look up, one per line ('#' comments)") //
+         "--from live: names to look up; --from ct: the domains of the proposal; one per line "
+         "('#' comments)") //
+        ("since", po::value<std::string>()->value_name("DAYS|DATE"),
+         "--from ct: certificates whose not_before is within the last DAYS days or on or "
+         "after DATE (YYYY-MM-DD[THH:MM:SSZ]; default 90 days)") //
+        ("issuers", po::value<std::vector<std::string>>()->value_name("FILE"),
+         "--from ct: issuer table, as for 'caapol audit' (repeatable)") //
+        ("now", po::value<std::string>()->value_name("TIME"),
+         "--from ct: the clock (Unix seconds or YYYY-MM-DD[THH:MM:SSZ]; default "
+         "SOURCE_DATE_EPOCH, else the system's)") //
         ("output,o", po::value<std::string>()->value_name("FILE"),
          "write the policy to FILE atomically (- for standard output, the default)") //
         ("input", po::value<std::vector<std::string>>(), "an INPUT (the same as an argument)");
@@ -106,22 +168,21 @@ int run_import(const Arguments& args) {
                                      : std::vector<std::string>{};
     };
     const std::vector<std::string> inputs = list("input");
-    auto only_for = [&](const char* option, const char* source) {
-        if (values.count(option) > 0 && from != source) {
-            throw UsageError{"import",
-                             std::string("--") + option + " applies to --from " + source + " only"};
+    auto only_for = [&](const char* option, const char* source, const char* other = nullptr) {
+        if (values.count(option) > 0 && from != source && (other == nullptr || from != other)) {
+            throw UsageError{"import", std::string("--") + option + " applies to --from " + source +
+                                           (other != nullptr ? " and " : "") +
+                                           (other != nullptr ? other : "") + " only"};
         }
     };
-    only_for("origin", "zone");
+    only_for("origin", "zone", "ct");
     only_for("include-root", "zone");
     only_for("glob", "zone");
     only_for("resolver", "live");
-    only_for("names", "live");
-    if (from == "ct") {
-        std::cerr << "caapol import: error: --from ct is not available yet: it reads "
-                     "certificates as 'caapol audit' does, and this caapol has no audit\n";
-        return exit_input;
-    }
+    only_for("names", "live", "ct");
+    only_for("since", "ct");
+    only_for("issuers", "ct");
+    only_for("now", "ct");
     if (inputs.empty() && !(from == "live" && values.count("names") > 0)) {
         throw UsageError{"import", from == "live" ? "no names given (NAME... or --names FILE)"
                                                   : "no INPUT given"};
@@ -141,7 +202,61 @@ int run_import(const Arguments& args) {
         std::vector<std::string> header = {"CAA policy (format v1) written by caapol import on " +
                                            date + " from:"};
         std::size_t lookup_failures = 0;
-        if (from == "zone") {
+        std::optional<importer::CtProposal> proposal;
+        std::int64_t now = 0;
+        if (from == "ct") {
+            now = validation_time("import", values);
+            const std::string since_text =
+                values.count("since") > 0 ? values["since"].as<std::string>() : "90";
+            importer::CtOptions ct_options;
+            ct_options.since = window_start(since_text, now);
+            ct_options.until = now;
+            if (values.count("origin") > 0) {
+                ct_options.domains.push_back(domain_option(values["origin"].as<std::string>()));
+            }
+            if (values.count("names") > 0) {
+                auto more = read_names(values["names"].as<std::string>());
+                ct_options.domains.insert(ct_options.domains.end(), more.begin(), more.end());
+            }
+            audit::IssuerTable issuers =
+                audit::IssuerTable::with_builtin(list("issuers"), diagnostics);
+            importer::CtCollector collector(ct_options);
+            if (!diagnostics.has_errors()) {
+                audit::ReadOptions read_options;
+                read_options.issuers = &issuers;
+                read_options.pipeline = true;
+                audit::read_certificates(
+                    inputs, read_options,
+                    [&](const audit::Certificate& c) { collector.add(c, diagnostics); },
+                    diagnostics);
+            }
+            header = {"PROPOSAL for review, not yet a policy: written by caapol import --from "
+                      "ct on " +
+                      date_text(now, "%Y-%m-%d") + " from:"};
+            constexpr std::size_t listed = 50;
+            for (std::size_t i = 0; i < inputs.size() && i < listed; ++i) {
+                header.push_back("  certificates " +
+                                 (inputs[i] == "-" ? std::string("(standard input)") : inputs[i]));
+            }
+            if (inputs.size() > listed) {
+                header.push_back("  and " + std::to_string(inputs.size() - listed) +
+                                 " more sources");
+            }
+            header.push_back("Window: certificates whose not_before is from " +
+                             date_text(ct_options.since, "%Y-%m-%dT%H:%M:%SZ") + " to " +
+                             date_text(now, "%Y-%m-%dT%H:%M:%SZ") + " (--since " + since_text +
+                             (values.count("since") > 0 ? "" : ", the default") + ")");
+            if (!diagnostics.has_errors()) {
+                proposal = collector.finish(diagnostics);
+                for (const auto& note : proposal->notes) {
+                    header.push_back(note);
+                }
+            }
+            header.push_back("It authorises exactly the CAs seen issuing, per domain, and no "
+                             "other: a CA in use that issued");
+            header.push_back("nothing in the window is missing. Review every entry before it "
+                             "becomes the policy.");
+        } else if (from == "zone") {
             zone::LoadOptions load_options;
             if (values.count("origin") > 0) {
                 load_options.origin = values["origin"].as<std::string>();
@@ -228,8 +343,10 @@ int run_import(const Arguments& args) {
             header.push_back("  live DNS through " + through + ", " + std::to_string(names.size()) +
                              (names.size() == 1 ? " name" : " names"));
         }
-        header.push_back("It states what the records say today: review it before it becomes "
-                         "the policy.");
+        if (from != "ct") {
+            header.push_back("It states what the records say today: review it before it "
+                             "becomes the policy.");
+        }
 
         std::vector<output::PolicyEntry> entries;
         output::WrittenPolicy written;
@@ -237,17 +354,25 @@ int run_import(const Arguments& args) {
             values.count("output") > 0 ? values["output"].as<std::string>() : "-";
         // Every stage runs on what the earlier ones accepted, so that one run names every
         // record the format cannot hold; a zone with syntax errors is not read further.
-        const bool unreadable = diagnostics.has_errors() && sets.empty();
+        const bool unreadable =
+            from == "ct" ? diagnostics.has_errors() : diagnostics.has_errors() && sets.empty();
         if (!unreadable) {
-            entries = importer::derive(std::move(sets), diagnostics);
+            entries = proposal ? std::move(proposal->entries)
+                               : importer::derive(std::move(sets), diagnostics);
             output::PolicyWriterOptions writer;
             writer.header = header;
             const bool complete = !diagnostics.has_errors();
             written = output::render_policy(entries, writer, diagnostics);
-            importer::check_round_trip(
-                written, target == "-" ? "(imported policy)" : target, entries,
-                complete && !diagnostics.has_errors(), diagnostics,
-                [](std::unique_ptr<policy::Policy> loaded) { keep_until_exit(std::move(loaded)); });
+            const policy::Policy* loaded = nullptr;
+            importer::check_round_trip(written, target == "-" ? "(imported policy)" : target,
+                                       entries, complete && !diagnostics.has_errors(), diagnostics,
+                                       [&](std::unique_ptr<policy::Policy> policy) {
+                                           loaded = policy.get();
+                                           keep_until_exit(std::move(policy));
+                                       });
+            if (proposal && loaded != nullptr && !diagnostics.has_errors()) {
+                importer::check_proposal(*loaded, proposal->expectations, now, diagnostics);
+            }
         }
         diagnostics.sort_by_location();
         print_diagnostics(diagnostics, std::cerr);

@@ -46,6 +46,7 @@ Key key_of(const std::string& lower_tag) {
 struct Entry {
     std::string text;
     Location source;
+    std::string comment; // after the entry, on its line ("" for none)
 };
 
 struct Table {
@@ -163,7 +164,7 @@ private:
         Diagnostics ignored;
         Diagnostics* saved = problems_;
         problems_ = &ignored;
-        Table table = tabulate(domain);
+        Table table = tabulate(domain, {});
         problems_ = saved;
         return table.keys[key_iodef];
     }
@@ -190,7 +191,7 @@ private:
         if (domain.ttl != default_ttl.value_or(policy::default_ttl)) {
             emit("ttl = " + std::to_string(domain.ttl), first);
         }
-        Table table = tabulate(domain);
+        Table table = tabulate(domain, entry.record_comments);
         for (std::size_t k = 0; k < key_count; ++k) {
             if (k == key_iodef && options_.defaults) {
                 bool same = iodef_of(domain) == default_iodef_;
@@ -215,21 +216,26 @@ private:
             return; // its records were refused
         }
         std::string prefix = std::string(key) + " = [";
+        auto trailing = [](const Entry& e) {
+            return e.comment.empty() ? std::string()
+                                     : "  # " + text::escape_for_terminal(e.comment);
+        };
         if (entries.size() == 1 && prefix.size() + entries[0].text.size() < 99) {
-            emit(prefix + entries[0].text + "]", entries[0].source);
+            emit(prefix + entries[0].text + "]" + trailing(entries[0]), entries[0].source);
             return;
         }
         // One entry per line: every line then stands for exactly one record.
         emit(prefix, entries[0].source);
         for (const auto& e : entries) {
-            emit("  " + e.text + ",", e.source);
+            emit("  " + e.text + "," + trailing(e), e.source);
         }
         emit("]", entries.back().source);
     }
 
-    Table tabulate(const policy::Domain& domain) {
+    Table tabulate(const policy::Domain& domain, const std::vector<std::string>& comments) {
         Table table;
-        for (const auto& r : domain.records) {
+        for (std::size_t index = 0; index < domain.records.size(); ++index) {
+            const policy::PolicyRecord& r = domain.records[index];
             const caa::Record& record = r.record;
             if (record.flags != 0 && record.flags != caa::flag_critical) {
                 refuse(r.location, "flags " + std::to_string(record.flags) +
@@ -268,7 +274,8 @@ private:
                     mixed_deny(key, r.location);
                     continue;
                 }
-                table.keys[key].push_back(Entry{*written, r.location});
+                table.keys[key].push_back(
+                    Entry{*written, r.location, index < comments.size() ? comments[index] : ""});
             }
         }
         return table;

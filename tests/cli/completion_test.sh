@@ -55,6 +55,9 @@ check "json text" -- caapol explain --format ""
 check "prometheus" -- caapol verify --format p
 check "nsupdate" -- caapol verify --fix ""
 check "off" -- caapol explain --dnssec o
+check "ct" -- caapol import --from c
+check "--since" -- caapol import --si
+check "" -- caapol import --from ct --since ""
 check "--strict" -- caapol lint --st
 check "--authoritative" -- caapol verify --auth
 check "--origin --output" -- caapol generate --o

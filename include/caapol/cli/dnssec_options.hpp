@@ -22,6 +22,9 @@ struct DnssecSettings {
 // else the system's.
 DnssecSettings dnssec_settings(const std::string& command, const po::variables_map& values);
 
+// Unix seconds, or YYYY-MM-DD[THH:MM:SS[Z]] (UTC). False when the text is neither.
+bool parse_time(const std::string& text, std::int64_t* out);
+
 // The validation clock: --now (when the command has it), else SOURCE_DATE_EPOCH, else the
 // system's. UsageError for a bad --now.
 std::int64_t validation_time(const std::string& command, const po::variables_map& values);

@@ -21,6 +21,9 @@ struct PolicyEntry {
     // inherit (kept so that the records stay where they are).
     bool explicit_own = false;
     std::vector<std::string> comments; // lines written above the table (escaped here)
+    // Optional, parallel to domain.records: a comment written after the record's list entry
+    // ("" or missing: none). Lists with comments are written one entry per line.
+    std::vector<std::string> record_comments;
 };
 
 struct PolicyWriterOptions {
