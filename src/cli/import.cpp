@@ -51,9 +51,9 @@ const char* const import_usage =
     "                from wildcard certificates, a comment per CA with its count and newest\n"
     "                certificate; domains from --names/--origin, else the names seen\n"
     "The header comment names the sources and the date (SOURCE_DATE_EPOCH overrides the\n"
-    "clock; --now too for --from ct). Exit status: 0 written, 2 input the policy format cannot "
-    "hold, unreadable input,\n"
-    "failed write or bad usage, 3 a lookup failed (--from live).";
+    "clock; so does --now with --from ct). Exit status: 0 written, 2 input the policy format\n"
+    "cannot hold, unreadable input, nothing to propose (--from ct), failed write or bad\n"
+    "usage, 3 a lookup failed (--from live).";
 
 std::string date_text(std::int64_t unix_time, const char* format) {
     std::time_t t = static_cast<std::time_t>(unix_time);
@@ -211,6 +211,7 @@ int run_import(const Arguments& args) {
             importer::CtOptions ct_options;
             ct_options.since = window_start(since_text, now);
             ct_options.until = now;
+            ct_options.sources = inputs.size() == 1 ? inputs[0] : "the certificates";
             if (values.count("origin") > 0) {
                 ct_options.domains.push_back(domain_option(values["origin"].as<std::string>()));
             }

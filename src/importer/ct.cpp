@@ -253,15 +253,16 @@ CtProposal CtCollector::finish(Diagnostics& diagnostics) {
     }
 
     if (seen_.empty()) {
-        diagnostics.error(import_rule, Location{},
-                          in_window_ == 0
-                              ? "no certificate has a not_before in the window (" +
-                                    plural(before_window_, "older certificate", "older ones") +
-                                    ", " + std::to_string(after_window_) +
-                                    " after now): nothing to propose; widen --since"
-                              : "no certificate of the window has an issuer with a known CAA "
-                                "domain: nothing to propose; give --issuers with a CCADB CAA "
-                                "identifiers report");
+        const std::string after =
+            after_window_ > 0 ? ", " + std::to_string(after_window_) + " after now" : "";
+        diagnostics.error(
+            import_rule, Location{options_.sources, 0, 0},
+            in_window_ == 0
+                ? "no certificate has a not_before in the window (" +
+                      plural(before_window_, "older certificate", "older ones") + after +
+                      "): nothing to propose; widen --since"
+                : "no certificate of the window has an issuer with a known CAA domain: nothing "
+                  "to propose; give --issuers with a CCADB CAA identifiers report");
     }
 
     // Tallies per (domain, CAA domain): a certificate counts once per domain and kind.

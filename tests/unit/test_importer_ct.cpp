@@ -1,5 +1,4 @@
 #include "caapol/importer/ct.hpp"
-
 #include "caapol/policy/policy.hpp"
 
 #include <doctest/doctest.h>
@@ -68,10 +67,10 @@ std::vector<std::string> summary(const importer::CtProposal& p) {
 
 TEST_SUITE("importer") {
     TEST_CASE("ct: the window, the issuer's first CAA domain, names with the same CAs inherit") {
-        auto b = build({certificate({"example.com", "www.example.com"}, "ca-one.test",
-                                    "2024-02-01T00:00:00Z"),
-                        certificate({"api.example.com"}, "ca-one.test", "2024-03-01T00:00:00"),
-                        certificate({"old.example.com"}, "ca-two.test", "2023-12-31T23:59:59Z")});
+        auto b = build(
+            {certificate({"example.com", "www.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             certificate({"api.example.com"}, "ca-one.test", "2024-03-01T00:00:00"),
+             certificate({"old.example.com"}, "ca-two.test", "2023-12-31T23:59:59Z")});
         CHECK(b.diagnostics.empty());
         CHECK(summary(b.proposal) ==
               std::vector<std::string>{"example.com: issue ca-one.test issuewild ;"});
@@ -94,26 +93,26 @@ TEST_SUITE("importer") {
                         certificate({"x.shop.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
                         certificate({"a.example.org"}, "ca-one.test", "2024-02-01T00:00:00Z"),
                         certificate({"b.example.org"}, "ca-one.test", "2024-02-01T00:00:00Z")});
-        CHECK(summary(b.proposal) == std::vector<std::string>{
-                                         "example.com: issue ca-one.test issuewild ;",
-                                         "shop.example.com: issue ca-two.test issuewild ;",
-                                         "x.shop.example.com: issue ca-one.test issuewild ;",
-                                         "a.example.org: issue ca-one.test issuewild ;",
-                                         "b.example.org: issue ca-one.test issuewild ;"});
+        CHECK(summary(b.proposal) ==
+              std::vector<std::string>{"example.com: issue ca-one.test issuewild ;",
+                                       "shop.example.com: issue ca-two.test issuewild ;",
+                                       "x.shop.example.com: issue ca-one.test issuewild ;",
+                                       "a.example.org: issue ca-one.test issuewild ;",
+                                       "b.example.org: issue ca-one.test issuewild ;"});
     }
 
     TEST_CASE("ct: wildcards give issuewild at the parent, or issue alone when both agree") {
-        auto same = build({certificate({"a.example", "*.a.example"}, "ca-one.test",
-                                       "2024-02-01T00:00:00Z")});
+        auto same = build(
+            {certificate({"a.example", "*.a.example"}, "ca-one.test", "2024-02-01T00:00:00Z")});
         CHECK(summary(same.proposal) == std::vector<std::string>{"a.example: issue ca-one.test"});
         auto wild_only =
             build({certificate({"*.b.example"}, "ca-two.test", "2024-02-01T00:00:00Z")});
         CHECK(summary(wild_only.proposal) ==
               std::vector<std::string>{"b.example: issue ; issuewild ca-two.test"});
-        auto both = build({certificate({"c.example"}, "ca-one.test", "2024-02-01T00:00:00Z"),
-                           certificate({"*.c.example"}, "ca-two.test", "2024-02-01T00:00:00Z"),
-                           certificate({"*.c.example"}, "ca-two.test", "2024-02-02T00:00:00Z",
-                                       "02")});
+        auto both =
+            build({certificate({"c.example"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+                   certificate({"*.c.example"}, "ca-two.test", "2024-02-01T00:00:00Z"),
+                   certificate({"*.c.example"}, "ca-two.test", "2024-02-02T00:00:00Z", "02")});
         CHECK(summary(both.proposal) ==
               std::vector<std::string>{"c.example: issue ca-one.test issuewild ca-two.test"});
         REQUIRE(both.proposal.entries.size() == 1);
@@ -122,17 +121,17 @@ TEST_SUITE("importer") {
     }
 
     TEST_CASE("ct: a side not seen at a name is left to the domain above") {
-        auto b = build({certificate({"example.com", "*.example.com"}, "ca-one.test",
-                                    "2024-02-01T00:00:00Z"),
-                        // No wildcard seen: example.com's issuewild (here issue) governs it.
-                        certificate({"www.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
-                        // Wildcards only, from the same CA: inherits too.
-                        certificate({"*.x.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
-                        // A wildcard from another CA: its own issuewild.
-                        certificate({"y.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
-                        certificate({"*.y.example.com"}, "ca-two.test", "2024-02-01T00:00:00Z"),
-                        // Below y: no wildcard, so y's issue... and y's issuewild for *.z.y.
-                        certificate({"z.y.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z")});
+        auto b = build(
+            {certificate({"example.com", "*.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             // No wildcard seen: example.com's issuewild (here issue) governs it.
+             certificate({"www.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             // Wildcards only, from the same CA: inherits too.
+             certificate({"*.x.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             // A wildcard from another CA: its own issuewild.
+             certificate({"y.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             certificate({"*.y.example.com"}, "ca-two.test", "2024-02-01T00:00:00Z"),
+             // Below y: no wildcard, so y's issue... and y's issuewild for *.z.y.
+             certificate({"z.y.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z")});
         CHECK(summary(b.proposal) ==
               std::vector<std::string>{"example.com: issue ca-one.test",
                                        "y.example.com: issue ca-one.test issuewild ca-two.test"});
@@ -142,12 +141,12 @@ TEST_SUITE("importer") {
     }
 
     TEST_CASE("ct: given domains group their names; most certificates first; empty domain") {
-        auto b = build({certificate({"www.example.com"}, "ca-two.test", "2024-02-01T00:00:00Z"),
-                        certificate({"example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
-                        certificate({"api.example.com", "example.com"}, "ca-one.test",
-                                    "2024-02-01T00:00:00Z"),
-                        certificate({"other.test"}, "ca-one.test", "2024-02-01T00:00:00Z")},
-                       {"example.com", "unused.example"});
+        auto b = build(
+            {certificate({"www.example.com"}, "ca-two.test", "2024-02-01T00:00:00Z"),
+             certificate({"example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             certificate({"api.example.com", "example.com"}, "ca-one.test", "2024-02-01T00:00:00Z"),
+             certificate({"other.test"}, "ca-one.test", "2024-02-01T00:00:00Z")},
+            {"example.com", "unused.example"});
         CHECK(summary(b.proposal) ==
               std::vector<std::string>{"example.com: issue ca-one.test issue ca-two.test "
                                        "issuewild ;",
@@ -200,8 +199,8 @@ TEST_SUITE("importer") {
 
     TEST_CASE("ct: check_proposal flags a policy that does not authorise what was seen") {
         Diagnostics d;
-        auto b = build({certificate({"example.com", "*.example.com"}, "ca-one.test",
-                                    "2024-02-01T00:00:00Z")});
+        auto b = build(
+            {certificate({"example.com", "*.example.com"}, "ca-one.test", "2024-02-01T00:00:00Z")});
         policy::Policy good = policy::load_from_string(
             "version = 1\n[domain.\"example.com\"]\nissue = [\"ca-one.test\"]\n", "good", d);
         REQUIRE_FALSE(d.has_errors()); // the loader may warn (no iodef, ...)

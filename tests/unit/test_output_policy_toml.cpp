@@ -102,6 +102,27 @@ TEST_SUITE("output") {
         CHECK(problems.all()[0].message.find("beside other issue records") != std::string::npos);
     }
 
+    TEST_CASE("render_policy: record comments after their entries, loaded back the same") {
+        Diagnostics problems;
+        auto one = entry("a.example", 3600, {{0, "issue", "x.example"}});
+        one.record_comments = {"2 certificates"};
+        auto two =
+            entry("b.example", 3600,
+                  {{0, "issue", "x.example"}, {0, "issue", "y.example"}, {0, "issuewild", ";"}});
+        two.record_comments = {"", "1 certificate\nnewline"}; // the ";" has none
+        std::string text = write({one, two}, problems);
+        CHECK(problems.empty());
+        CHECK(text.find("issue = [\"x.example\"]  # 2 certificates\n") != std::string::npos);
+        CHECK(text.find(
+                  "issue = [\n  \"x.example\",\n  \"y.example\",  # 1 certificate\\x0anewline\n]\n"
+                  "issuewild = []\n") != std::string::npos);
+        Diagnostics loaded_problems;
+        policy::Policy loaded = policy::load_from_string(text, "written", loaded_problems);
+        CHECK_FALSE(loaded_problems.has_errors());
+        REQUIRE(loaded.domains.size() == 2);
+        CHECK(loaded.domains[1].records.size() == 3);
+    }
+
     TEST_CASE("render_policy: every line maps to the record it was written for") {
         Diagnostics problems;
         auto written = output::render_policy(

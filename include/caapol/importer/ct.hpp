@@ -38,6 +38,7 @@ struct CtOptions {
     std::int64_t since = 0; // certificates whose not_before is at or after (Unix seconds)
     std::int64_t until = std::numeric_limits<std::int64_t>::max(); // and at or before (now)
     std::vector<std::string> domains; // normalized; empty: the domains follow from the names
+    std::string sources;              // names the input in finish()'s "nothing to propose"
 };
 
 // One (name, kind, CAA domain) the proposal must authorise: what the self-check audits.
