@@ -265,6 +265,14 @@ CtProposal CtCollector::finish(Diagnostics& diagnostics) {
                   "to propose; give --issuers with a CCADB CAA identifiers report");
     }
 
+    if (!seen_.empty() && !options_.domains.empty() &&
+        std::none_of(domains.begin(), domains.end(),
+                     [](const ProposedDomain& d) { return !d.members.empty(); })) {
+        diagnostics.error(import_rule, Location{options_.sources, 0, 0},
+                          "no certificate of the window names a domain given (--names, "
+                          "--origin): nothing to propose");
+    }
+
     // Tallies per (domain, CAA domain): a certificate counts once per domain and kind.
     struct DomainTallies {
         std::map<std::uint32_t, Tally> issue, wild, either;

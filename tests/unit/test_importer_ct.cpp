@@ -189,6 +189,9 @@ TEST_SUITE("importer") {
                           certificate({"example.com"}, "ca-one.test", "2024-02-30T00:00:00Zjunk")});
         CHECK(bad.diagnostics.count(Severity::warning) == 2);
         CHECK(bad.diagnostics.has_errors()); // and nothing left to propose
+        auto elsewhere = build(
+            {certificate({"example.com"}, "ca-one.test", "2024-02-01T00:00:00Z")}, {"other.test"});
+        CHECK(elsewhere.diagnostics.has_errors()); // not a proposal of nothing but issue = []
         std::int64_t t = 0;
         CHECK(importer::CtCollector::parse_not_before("2024-01-01T00:00:00Z", &t));
         CHECK(t == january);
