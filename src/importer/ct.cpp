@@ -428,12 +428,12 @@ CtProposal CtCollector::finish(Diagnostics& diagnostics) {
         }
     }
 
-    proposal.notes.push_back(
-        plural(in_window_, "certificate", "certificates") + " in the window, " +
-        plural(before_window_, "older one", "older ones") + " left out" +
-        (after_window_ > 0
-             ? ", " + std::to_string(after_window_) + " with a not_before after now left out"
-             : std::string()));
+    proposal.notes.insert(proposal.notes.begin(),
+                          plural(in_window_, "certificate", "certificates") + " in the window, " +
+                              plural(before_window_, "older one", "older ones") + " left out" +
+                              (after_window_ > 0 ? ", " + std::to_string(after_window_) +
+                                                       " with a not_before after now left out"
+                                                 : std::string()));
     if (unknown_certificates > 0) {
         proposal.notes.push_back(
             plural(unknown_certificates, "certificate", "certificates") + " from " +

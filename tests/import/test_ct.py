@@ -125,6 +125,33 @@ def test_contract(d):
           "ca-one.test" not in out, out + err)
 
 
+def test_hostile(d):
+    """Control characters never reach the output raw; names the format cannot hold are located
+    errors and nothing is written."""
+    lines = [
+        {"issuer_name": pki.ISSUER_DN["ca1"], "name_value": "ok.example.test",
+         "not_before": "2026-01-01T00:00:00", "id": 1, "serial_number": "01\u001b[31m"},
+        {"issuer_name": "C=ZZ, O=Evil\nInjected\u001b[31m, CN=X", "name_value": "evil.example.test",
+         "not_before": "2026-01-01T00:00:00", "id": 2, "serial_number": "02"},
+    ]
+    path = os.path.join(d, "hostile.json")
+    with open(path, "w") as f:
+        json.dump(lines, f)
+    csv = os.path.join(d, "ccadb.csv")
+    status, out, err = run(["import", "--from", "ct", "--issuers", csv, "--now", "2026-02-01", path])
+    check("hostile: written", status == 0, err)
+    raw = [c for c in out + err if ord(c) < 32 and c != "\n"]
+    check("hostile: no raw control characters", not raw, repr(out + err))
+    check("hostile: the unknown issuer's DN escaped", "Evil\\x0aInjected\\x1b[31m" in out, out)
+    with open(path, "w") as f:
+        json.dump([dict(lines[0], name_value="_acme.example.test")], f)
+    proposed = os.path.join(d, "never.toml")
+    status, out, err = run(["import", "--from", "ct", "--issuers", csv, "--now", "2026-02-01",
+                            "-o", proposed, path])
+    check("hostile: a name with '_' is a located error", status == 2 and
+          (path + ":1:") in err and not os.path.exists(proposed), err)
+
+
 def main():
     if shutil.which("openssl") is None or shutil.which("faketime") is None:
         print("openssl and faketime are needed (scripts/install-deps)")
@@ -134,6 +161,7 @@ def main():
         pki.make(d)
         pki.write_sources(d)
         test_contract(d)
+        test_hostile(d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     for f in failures:
