@@ -350,6 +350,7 @@ int run_import(const Arguments& args) {
         }
 
         std::vector<output::PolicyEntry> entries;
+        std::vector<std::vector<std::string>> set_keys; // derive's, reused by the round trip
         output::WrittenPolicy written;
         const std::string target =
             values.count("output") > 0 ? values["output"].as<std::string>() : "-";
@@ -359,18 +360,18 @@ int run_import(const Arguments& args) {
             from == "ct" ? diagnostics.has_errors() : diagnostics.has_errors() && sets.empty();
         if (!unreadable) {
             entries = proposal ? std::move(proposal->entries)
-                               : importer::derive(std::move(sets), diagnostics);
+                               : importer::derive(std::move(sets), diagnostics, &set_keys);
             output::PolicyWriterOptions writer;
             writer.header = header;
             const bool complete = !diagnostics.has_errors();
             written = output::render_policy(entries, writer, diagnostics);
-            const policy::Policy* loaded = nullptr;
-            importer::check_round_trip(written, target == "-" ? "(imported policy)" : target,
-                                       entries, complete && !diagnostics.has_errors(), diagnostics,
-                                       [&](std::unique_ptr<policy::Policy> policy) {
-                                           loaded = policy.get();
-                                           keep_until_exit(std::move(policy));
-                                       });
+            const policy::Policy* loaded = importer::check_round_trip(
+                written, target == "-" ? "(imported policy)" : target, entries,
+                complete && !diagnostics.has_errors(), diagnostics,
+                [](std::shared_ptr<void> kept) {
+                    keep_until_exit(std::make_unique<std::shared_ptr<void>>(std::move(kept)));
+                },
+                set_keys.empty() ? nullptr : &set_keys);
             if (proposal && loaded != nullptr && !diagnostics.has_errors()) {
                 importer::check_proposal(*loaded, proposal->expectations, now, diagnostics);
             }
@@ -403,6 +404,8 @@ int run_import(const Arguments& args) {
                   << "\n";
         keep_until_exit(std::make_unique<std::vector<output::PolicyEntry>>(std::move(entries)));
         keep_until_exit(std::make_unique<output::WrittenPolicy>(std::move(written)));
+        keep_until_exit(
+            std::make_unique<std::vector<std::vector<std::string>>>(std::move(set_keys)));
         return exit_ok;
     } catch (const InputError& e) {
         std::cerr << "caapol import: error: " << text::escape_for_terminal(e.message) << '\n';

@@ -238,21 +238,25 @@ public:
     FileLoader(const std::string& file, SharedState& shared, Diagnostics& diagnostics)
         : file_(file), shared_(shared), diagnostics_(diagnostics) {}
 
-    void load(std::string_view text) {
+    void load(std::string_view text,
+              const std::function<void(std::shared_ptr<void>)>* keep_tree = nullptr) {
         if (auto deep = find_excessive_nesting(text)) {
             diagnostics_.error("nesting-too-deep", Location{file_, deep->line, deep->column},
                                "the TOML nests deeper than " + std::to_string(max_nesting) +
                                    " levels (tables, dotted keys, arrays); a policy needs about 5");
             return;
         }
-        toml::table root;
+        auto root = std::make_shared<toml::table>();
         try {
-            root = toml::parse(text, std::string(file_));
+            *root = toml::parse(text, std::string(file_));
         } catch (const toml::parse_error& e) {
             syntax_error(text, e);
             return;
         }
-        load_root(root);
+        load_root(*root);
+        if (keep_tree != nullptr && *keep_tree) {
+            (*keep_tree)(std::move(root));
+        }
     }
 
 private:
@@ -1163,9 +1167,10 @@ Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& 
 }
 
 void load_text(std::string_view text, const std::string& name, SharedState& shared,
-               Diagnostics& diagnostics) {
+               Diagnostics& diagnostics,
+               const std::function<void(std::shared_ptr<void>)>* keep_tree = nullptr) {
     Diagnostics found;
-    FileLoader(name, shared, found).load(text);
+    FileLoader(name, shared, found).load(text, keep_tree);
     found.sort_by_location();
     diagnostics.append(found);
 }
@@ -1189,10 +1194,17 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
 }
 
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics) {
+    return load_from_string(text, name, diagnostics, LoadOptions{});
+}
+
+Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics,
+                        const LoadOptions& options) {
     SharedState shared;
-    load_text(text, name, shared, diagnostics);
+    load_text(text, name, shared, diagnostics, &options.keep_tree);
     Policy policy = finish({name}, shared, diagnostics);
-    advise(policy, diagnostics);
+    if (options.advice) {
+        advise(policy, diagnostics);
+    }
     return policy;
 }
 

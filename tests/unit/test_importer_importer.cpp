@@ -84,6 +84,30 @@ TEST_SUITE("importer") {
         CHECK(e.all()[0].message.find("\"ttl\"") != std::string::npos);
     }
 
+    TEST_CASE("check_round_trip with derive's keys still finds a written set that differs") {
+        Diagnostics d;
+        std::vector<std::vector<std::string>> keys;
+        auto entries =
+            importer::derive({set("a.example", 3600, {"x.example", "y.example"})}, d, &keys);
+        REQUIRE(keys.size() == 1);
+        auto written = output::render_policy(entries, {}, d);
+        CHECK(d.empty());
+        std::vector<std::shared_ptr<void>> kept;
+        auto keep = [&](std::shared_ptr<void> p) { kept.push_back(std::move(p)); };
+        const policy::Policy* loaded =
+            importer::check_round_trip(written, "p.toml", entries, true, d, keep, &keys);
+        CHECK(d.empty());
+        REQUIRE(loaded != nullptr);
+        CHECK(loaded->domains.size() == 1);
+        CHECK(kept.size() == 2); // the TOML tree and the policy
+        // The same entries against a text where one issuer changed: an internal error.
+        auto at = written.text.find("y.example");
+        REQUIRE(at != std::string::npos);
+        written.text.replace(at, 1, "z");
+        importer::check_round_trip(written, "p.toml", entries, true, d, keep, &keys);
+        CHECK(d.count(Severity::error) == 1);
+    }
+
     TEST_CASE("check_round_trip maps loader errors to the records") {
         Diagnostics d;
         auto entries = importer::derive({set("a.example", 60, {"x.example"})}, d);
@@ -92,7 +116,7 @@ TEST_SUITE("importer") {
         auto written = output::render_policy(entries, {}, d);
         CHECK(d.empty());
         importer::check_round_trip(written, "p.toml", entries, true, d,
-                                   [](std::unique_ptr<policy::Policy>) {});
+                                   [](const std::shared_ptr<void>&) {});
         REQUIRE(d.count(Severity::error) == 1);
         CHECK(d.all()[0].location.file == "a.example");
         CHECK(d.all()[0].location.line == 1);

@@ -53,17 +53,23 @@ std::vector<ObservedSet> from_climbs(const std::vector<climb::Result>& results,
 // Sets into policy domains in DNS canonical order: one TTL per set (records of one name with
 // different TTLs are refused), a name seen twice with different sets refused, and names whose
 // own set equals their closest ancestor's marked inherit = false (kept: the records exist).
-std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnostics& diagnostics);
+// `set_keys`, when given, receives each entry's records as the format's equivalence sees them
+// (sorted canonical keys), for check_round_trip.
+std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnostics& diagnostics,
+                                        std::vector<std::vector<std::string>>* set_keys = nullptr);
 
 // Loads `written` back with the policy loader and checks that it holds exactly `entries`: every
 // loader error becomes an error at the record the line was written for ("the policy format
 // cannot hold ..."), and any difference in records or TTLs is an error at the domain's first
 // record (only with `compare`: when nothing was refused before, so that every record was
-// written). `name` names the text in the loader's messages. The loaded policy is handed to
-// `keep` (the command leaves it to the OS at exit: freeing it took a tenth of a large run).
-void check_round_trip(const output::WrittenPolicy& written, const std::string& name,
-                      const std::vector<output::PolicyEntry>& entries, bool compare,
-                      Diagnostics& diagnostics,
-                      const std::function<void(std::unique_ptr<policy::Policy>)>& keep);
+// written). `name` names the text in the loader's messages. The loaded policy and the TOML
+// tree it came from are handed to `keep` (the command leaves them to the OS at exit: freeing
+// them took a sixth of a large run); the policy is returned, valid while `keep` holds it.
+// `want_keys`: derive's set_keys of `entries` (computed here when nullptr).
+const policy::Policy*
+check_round_trip(const output::WrittenPolicy& written, const std::string& name,
+                 const std::vector<output::PolicyEntry>& entries, bool compare,
+                 Diagnostics& diagnostics, const std::function<void(std::shared_ptr<void>)>& keep,
+                 const std::vector<std::vector<std::string>>* want_keys = nullptr);
 
 } // namespace caapol::importer

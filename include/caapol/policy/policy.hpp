@@ -6,6 +6,8 @@
 #include "caapol/core/diagnostic.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,5 +76,16 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics);
 
 // Same, from text already in memory (`name` is used in locations). For tests and fuzzing.
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics);
+
+struct LoadOptions {
+    // The RFC 8657 advice pass (advice.cpp: warnings and notes only, never errors). Off where
+    // only errors matter (import's round trip: a tenth of a large import).
+    bool advice = true;
+    // When set, the parsed TOML tree is handed here instead of being freed (the command leaves
+    // it to the OS at exit: freeing a large tree took some 7% of an import).
+    std::function<void(std::shared_ptr<void>)> keep_tree;
+};
+Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics,
+                        const LoadOptions& options);
 
 } // namespace caapol::policy
