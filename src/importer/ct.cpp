@@ -92,11 +92,14 @@ bool CtCollector::parse_not_before(const std::string& text, std::int64_t* out) {
 }
 
 std::uint32_t CtCollector::intern_name(const std::string& name, const Location& at) {
-    auto [it, inserted] = name_index_.emplace(name, static_cast<std::uint32_t>(names_.size()));
-    if (inserted) {
-        names_.push_back(NameProfile{name, {}, {}, at});
+    // find first: emplace would build a node (and copy the name) for every name seen again
+    if (auto it = name_index_.find(name); it != name_index_.end()) {
+        return it->second;
     }
-    return it->second;
+    auto index = static_cast<std::uint32_t>(names_.size());
+    name_index_.emplace(name, index);
+    names_.push_back(NameProfile{name, {}, {}, at});
+    return index;
 }
 
 void CtCollector::add(const audit::Certificate& certificate, Diagnostics& diagnostics) {
@@ -306,11 +309,14 @@ CtProposal CtCollector::finish(Diagnostics& diagnostics) {
         const std::string newest =
             "newest " + unknown.tally.newest_date.substr(0, 10) +
             (unknown.tally.newest_id.empty() ? "" : ", " + unknown.tally.newest_id);
-        const std::string what = plural(unknown.tally.certificates, "certificate", "certificates") +
-                                 " from the unknown issuer \"" + issuer + "\" (" + newest + ")";
+        const std::string count = plural(unknown.tally.certificates, "certificate", "certificates");
+        // Per domain: the issuer, with its totals (not counted per domain).
+        const std::string what =
+            "the unknown issuer \"" + issuer + "\" (" + count + " in all, " + newest + ")";
         diagnostics.warning("unknown-issuer", unknown.first,
-                            what + ": its CAA domain is not known, so the proposal does not "
-                                   "authorise it; give --issuers with a table naming it");
+                            count + " from the unknown issuer \"" + issuer + "\" (" + newest + ")" +
+                                ": its CAA domain is not known, so the proposal does not "
+                                "authorise it; give --issuers with a table naming it");
         std::sort(unknown.names.begin(), unknown.names.end());
         unknown.names.erase(std::unique(unknown.names.begin(), unknown.names.end()),
                             unknown.names.end());
@@ -331,12 +337,12 @@ CtProposal CtCollector::finish(Diagnostics& diagnostics) {
         };
         for (const auto& [d, names] : per_domain) {
             domains[d].unknown_comments.push_back(
-                "NOT authorised: " + what + " for " + listed(names) +
+                "NOT authorised: certificates from " + what + " for " + listed(names) +
                 "; give --issuers with a table naming its CAA domain");
         }
         if (!uncovered.empty()) {
-            proposal.notes.push_back("NOT covered: " + what + " for " + listed(uncovered) +
-                                     ", under no domain of this proposal");
+            proposal.notes.push_back("NOT covered: certificates from " + what + " for " +
+                                     listed(uncovered) + ", under no domain of this proposal");
         }
     }
 
