@@ -65,9 +65,45 @@ SharedList shared_list() {
     return SharedList(ldns_rr_list_new(), ListFree{});
 }
 
+// The name's labels straight from its wire form, lower-cased, when every octet is one that
+// ldns_rdf2str prints as itself (letters, digits, '-', '_', '*': host names); false otherwise.
+bool plain_name(const ldns_rdf* rdf, std::string* out) {
+    if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) {
+        return false;
+    }
+    const std::uint8_t* data = ldns_rdf_data(rdf);
+    std::size_t size = ldns_rdf_size(rdf);
+    out->reserve(size);
+    std::size_t at = 0;
+    while (at < size && data[at] != 0) {
+        std::size_t length = data[at];
+        if (length > 63 || at + 1 + length > size) {
+            return false;
+        }
+        if (!out->empty()) {
+            out->push_back('.');
+        }
+        for (std::size_t i = at + 1; i <= at + length; ++i) {
+            char c = static_cast<char>(data[i]);
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c - 'A' + 'a');
+            } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                         c == '*')) {
+                return false;
+            }
+            out->push_back(c);
+        }
+        at += 1 + length;
+    }
+    return true;
+}
+
 std::string name_of(const ldns_rdf* rdf) {
     if (rdf == nullptr) {
         return {};
+    }
+    if (std::string plain; plain_name(rdf, &plain)) {
+        return plain; // the common case without ldns's printf-based printer
     }
     char* s = ldns_rdf2str(rdf);
     std::string out = s != nullptr ? s : "";
@@ -642,9 +678,14 @@ struct Validator::Impl {
     std::unordered_map<std::string, Chain> chains;
     std::unordered_map<std::string, Check> verified;
     std::uint64_t signatures_verified = 0;
-    // OpenSSL key objects by algorithm and DNSKEY public key, built once per run (null: not
-    // usable); building one costs more than a verification.
-    std::unordered_map<std::string, Pkey> public_keys;
+    // OpenSSL key objects by algorithm and DNSKEY public key, built once per run (key null:
+    // not usable); building one costs more than a verification. For RSA and ECDSA a context
+    // set up for verification too (setting one up costs a third of an RSA verification).
+    struct KeyObject {
+        Pkey key;
+        std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> verifier;
+    };
+    std::unordered_map<std::string, KeyObject> public_keys;
     Buffer data_buffer{ldns_buffer_new(LDNS_MAX_PACKETLEN)};
     Buffer signature_buffer{ldns_buffer_new(LDNS_MAX_PACKETLEN)};
     std::unique_ptr<EVP_MD_CTX, MdCtxFree> digest_context{EVP_MD_CTX_new()};
@@ -658,17 +699,25 @@ struct Validator::Impl {
         }
     }
 
-    EVP_PKEY* public_key(unsigned algorithm, const ldns_rdf* data) {
+    const KeyObject& public_key(unsigned algorithm, const ldns_rdf* data) {
         std::string id(1, static_cast<char>(algorithm));
         id.append(reinterpret_cast<const char*>(ldns_rdf_data(data)), ldns_rdf_size(data));
         auto it = public_keys.find(id);
-        if (it == public_keys.end()) {
-            it = public_keys
-                     .emplace(std::move(id),
-                              public_key_of(algorithm, ldns_rdf_data(data), ldns_rdf_size(data)))
-                     .first;
+        if (it != public_keys.end()) {
+            return it->second;
         }
-        return it->second.get();
+        KeyObject object;
+        object.key = public_key_of(algorithm, ldns_rdf_data(data), ldns_rdf_size(data));
+        if (object.key && digest_of(algorithm) != nullptr) {
+            object.verifier.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, object.key.get(), nullptr));
+            if (object.verifier &&
+                (EVP_PKEY_verify_init(object.verifier.get()) != 1 ||
+                 EVP_PKEY_CTX_set_signature_md(object.verifier.get(), digest_of(algorithm)) != 1)) {
+                object.verifier.reset();
+                ERR_clear_error();
+            }
+        }
+        return public_keys.emplace(std::move(id), std::move(object)).first->second;
     }
 
     // Whether `sig` over `data` (from signed_data) verifies with one of `keys` of its key tag
@@ -698,16 +747,28 @@ struct Validator::Impl {
                 ldns_calc_keytag(key) != tag) {
                 continue;
             }
-            EVP_PKEY* pkey = public_key(algorithm, ldns_rr_rdf(key, 3));
-            if (pkey == nullptr) {
+            const KeyObject& object = public_key(algorithm, ldns_rr_rdf(key, 3));
+            if (!object.key) {
                 continue;
             }
-            EVP_MD_CTX_reset(digest_context.get());
-            if (EVP_DigestVerifyInit(digest_context.get(), nullptr, digest_of(algorithm), nullptr,
-                                     pkey) == 1 &&
-                EVP_DigestVerify(digest_context.get(), bytes, size, ldns_buffer_begin(data),
-                                 ldns_buffer_position(data)) == 1) {
-                return true;
+            if (object.verifier) {
+                // The digest of the signed data, then the signature over it.
+                unsigned char digest[EVP_MAX_MD_SIZE];
+                unsigned int digest_size = 0;
+                if (EVP_Digest(ldns_buffer_begin(data), ldns_buffer_position(data), digest,
+                               &digest_size, digest_of(algorithm), nullptr) == 1 &&
+                    EVP_PKEY_verify(object.verifier.get(), bytes, size, digest, digest_size) == 1) {
+                    return true;
+                }
+            } else {
+                // EdDSA signs the data itself, in one call.
+                EVP_MD_CTX_reset(digest_context.get());
+                if (EVP_DigestVerifyInit(digest_context.get(), nullptr, nullptr, nullptr,
+                                         object.key.get()) == 1 &&
+                    EVP_DigestVerify(digest_context.get(), bytes, size, ldns_buffer_begin(data),
+                                     ldns_buffer_position(data)) == 1) {
+                    return true;
+                }
             }
             ERR_clear_error(); // ldns, asked next, reads OpenSSL's error queue
         }
