@@ -301,14 +301,17 @@ struct Set {
 };
 using Sets = std::vector<std::shared_ptr<Set>>;
 
-Sets group(const ldns_rr_list* section) {
+// The section's records grouped, taken out of the packet (not copied: the section is left
+// empty).
+Sets group(ldns_rr_list* section) {
     Sets sets;
     if (section == nullptr) {
         return sets;
     }
     for (std::size_t i = 0; i < ldns_rr_list_rr_count(section); ++i) {
-        const ldns_rr* rr = ldns_rr_list_rr(section, i);
+        ldns_rr* rr = ldns_rr_list_rr(section, i);
         if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+            ldns_rr_free(rr);
             continue;
         }
         bool is_sig = ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG;
@@ -328,8 +331,9 @@ Sets group(const ldns_rr_list* section) {
             set->type = type;
             sets.push_back(set);
         }
-        ldns_rr_list_push_rr(is_sig ? set->sigs.get() : set->rrs.get(), ldns_rr_clone(rr));
+        ldns_rr_list_push_rr(is_sig ? set->sigs.get() : set->rrs.get(), rr);
     }
+    ldns_rr_list_set_rr_count(section, 0);
     return sets;
 }
 
