@@ -3,7 +3,9 @@
 // and a signer tells whether it is a zone cut (a signed DS RRset: the child's DNSKEY RRset is
 // then fetched and matched), an insecure delegation (a signed NSEC/NSEC3 proof of no DS with
 // the NS bit, or an opt-out span), or no cut at all (a proof without the NS bit, NXDOMAIN).
-// Every state is cached per name, every verified signature per (RRset, RRSIG).
+// Every state is cached per name, every verified signature per (RRset, RRSIG) in canonical
+// form. Good signatures are checked with OpenSSL key objects built once per DNSKEY; the rest
+// through ldns, whose status names the problem.
 #include "caapol/dnssec/validator.hpp"
 
 #include "caapol/core/dns_name.hpp"
