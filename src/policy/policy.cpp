@@ -5,8 +5,29 @@
 #include "sort_key.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_set>
 
 namespace caapol::policy {
+
+const std::string& PolicyLocation::no_file() {
+    static const std::string empty;
+    return empty;
+}
+
+PolicyLocation::PolicyLocation(const Location& location)
+    : file(intern_file_name(location.file)), line(location.line), column(location.column) {}
+
+const std::string* intern_file_name(const std::string& name) {
+    if (name.empty()) {
+        return &PolicyLocation::no_file();
+    }
+    // Node-based: addresses stay valid as the set grows. Loads may run on several threads.
+    static std::mutex mutex;
+    static std::unordered_set<std::string> names;
+    std::lock_guard<std::mutex> lock(mutex);
+    return &*names.insert(name).first;
+}
 
 std::vector<caa::Record> Domain::record_set() const {
     std::vector<caa::Record> out;
