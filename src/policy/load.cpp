@@ -232,37 +232,88 @@ struct IssuerInfo {
     std::optional<std::string> nearest;
 };
 
-// Domains defined so far, by normalized name, as indices into `domains` (4 bytes each rather
-// than a map from a copy of every name to a location: a policy may have a million domains).
-struct DomainNameHash {
-    const std::vector<Domain>* domains;
-    std::size_t operator()(std::uint32_t index) const {
-        return std::hash<std::string_view>{}((*domains)[index].name);
+// Domains defined so far, by normalized name: an open-addressing table of (hash, index into
+// the domains) in 8 bytes a slot. A node-based set of a million indices cost a cache miss or
+// two per domain; here a new name usually costs one probe, and a name is compared only when
+// the hashes match.
+class DomainNameSet {
+public:
+    void reserve(std::size_t count) {
+        if (count * 2 > slots_.size()) {
+            grow(count * 2);
+        }
     }
-};
-struct DomainNameEqual {
-    const std::vector<Domain>* domains;
-    bool operator()(std::uint32_t a, std::uint32_t b) const {
-        return (*domains)[a].name == (*domains)[b].name;
+
+    // Adds domains[index]; or, when a domain of that name is already in, gives its index.
+    std::optional<std::uint32_t> insert(std::uint32_t index, const std::vector<Domain>& domains) {
+        if ((count_ + 1) * 2 > slots_.size()) {
+            grow(std::max<std::size_t>(64, slots_.size() * 2));
+        }
+        const std::string& name = domains[index].name;
+        auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(name));
+        std::size_t mask = slots_.size() - 1;
+        for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+            std::uint64_t entry = slots_[slot];
+            if (entry == 0) {
+                slots_[slot] = (std::uint64_t{hash} << 32) | (std::uint64_t{index} + 1);
+                ++count_;
+                return std::nullopt;
+            }
+            auto other = static_cast<std::uint32_t>(entry) - 1;
+            if ((entry >> 32) == hash && domains[other].name == name) {
+                return other;
+            }
+        }
     }
+
+    // Only the domains before `mark` (a file the fast reader gave up on is forgotten).
+    void keep_first(std::size_t mark, const std::vector<Domain>& domains) {
+        std::fill(slots_.begin(), slots_.end(), 0);
+        count_ = 0;
+        for (std::size_t i = 0; i < mark; ++i) {
+            insert(static_cast<std::uint32_t>(i), domains);
+        }
+    }
+
+    void clear() {
+        std::vector<std::uint64_t>().swap(slots_);
+        count_ = 0;
+    }
+
+private:
+    void grow(std::size_t wanted) {
+        std::size_t size = 64;
+        while (size < wanted) {
+            size *= 2;
+        }
+        std::vector<std::uint64_t> old(size, 0);
+        old.swap(slots_);
+        std::size_t mask = size - 1;
+        for (std::uint64_t entry : old) {
+            if (entry == 0) {
+                continue;
+            }
+            std::size_t slot = (entry >> 32) & mask;
+            while (slots_[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            slots_[slot] = entry;
+        }
+    }
+
+    std::vector<std::uint64_t> slots_; // 0: empty; else hash << 32 | (index + 1)
+    std::size_t count_ = 0;
 };
 
 struct SharedState {
     std::vector<Domain> domains;
-    std::unordered_set<std::uint32_t, DomainNameHash, DomainNameEqual> defined{
-        0, DomainNameHash{&domains}, DomainNameEqual{&domains}};
+    DomainNameSet defined;
     std::unordered_map<std::string, IssuerInfo> issuers;
-
-    SharedState() = default;
-    SharedState(const SharedState&) = delete; // `defined` points at `domains`
-    SharedState& operator=(const SharedState&) = delete;
 
     // Forgets the domains from index `mark` on (a file the fast reader gave up on).
     void roll_back(std::size_t mark) {
-        for (std::size_t i = mark; i < domains.size(); ++i) {
-            defined.erase(static_cast<std::uint32_t>(i));
-        }
         domains.resize(mark);
+        defined.keep_first(mark, domains);
     }
 };
 
@@ -544,7 +595,7 @@ private:
             return toml_value::before(position_of(x.first->source()),
                                       position_of(y.first->source()));
         });
-        shared_.defined.reserve(shared_.defined.size() + ordered.size());
+        shared_.defined.reserve(shared_.domains.size() + ordered.size());
         for (const auto& [key, value] : ordered) {
             // One domain at a time: the converted values never exist all at once.
             load_domain(key_of(*key), node_of(*value), default_spec_);
@@ -596,9 +647,8 @@ private:
         shared_.domains.emplace_back();
         shared_.domains.back().name = dns_name::normalize(raw);
         auto index = static_cast<std::uint32_t>(shared_.domains.size() - 1);
-        auto [it, inserted] = shared_.defined.insert(index);
-        if (!inserted) {
-            const Domain& first = shared_.domains[*it];
+        if (auto earlier = shared_.defined.insert(index, shared_.domains)) {
+            const Domain& first = shared_.domains[*earlier];
             if (fast_ && first.location.file == interned_file_) {
                 throw FastReaderDeclined{}; // maybe the same header twice: toml++'s error
             }
@@ -694,6 +744,9 @@ private:
         if (a.size() != b.size()) {
             return false;
         }
+        if (a.size() == 1) { // the usual case, without building the sorted lists
+            return a[0].record.flags == b[0].record.flags && a[0].record.value == b[0].record.value;
+        }
         auto values = [](const std::vector<PolicyRecord>& records) {
             std::vector<std::pair<std::uint8_t, std::string>> out;
             for (const auto& r : records) {
@@ -708,9 +761,8 @@ private:
     // The keys of a domain table, or of [defaults] when `domain` is null.
     Spec parse_spec(const Node& table, const std::string* domain) {
         Spec spec;
-        std::string where = domain != nullptr ? "in domain " + quoted(*domain) : "in [defaults]";
         for (auto&& [key, value] : table.entries) {
-            std::string name(key.str());
+            const std::string& name = key.str();
             if (auto index = record_key_index(name)) {
                 KeyRecords& target = spec.keys[*index];
                 target.present = true;
@@ -732,7 +784,9 @@ private:
                     wrong_type(value, "inherit", "true or false");
                 }
             } else {
-                unknown_key(key, value, where, domain_keys());
+                unknown_key(key, value,
+                            domain != nullptr ? "in domain " + quoted(*domain) : "in [defaults]",
+                            domain_keys());
             }
         }
         return spec;
@@ -827,15 +881,33 @@ private:
                               tag + " = [] or " + tag + " = \"none\"");
                     continue;
                 }
-                if (auto issuer = check_issuer(s->string, entry)) {
-                    emit_issue(out, tag, entry, false, caa::IssueValue{*issuer, {}});
-                }
+                plain_issuer(tag, s->string, entry, out);
             } else if (const auto* t = entry.as_table()) {
                 parse_issuer_table(tag, *t, entry, out);
             } else {
                 wrong_type(entry, "an entry of " + tag,
                            "an issuer domain string or a table { ca = \"...\" }");
             }
+        }
+    }
+
+    // An issuer string as an entry. The same few strings recur in every domain of a large
+    // policy: one that was checked without a word is emitted from a cache, as it was then.
+    void plain_issuer(const std::string& tag, const std::string& raw, const Node& entry,
+                      std::vector<PolicyRecord>& out) {
+        if (auto it = quiet_issuers_.find(raw); it != quiet_issuers_.end()) {
+            add(out, entry, false, tag, it->second);
+            return;
+        }
+        std::size_t said = diagnostics_.all().size();
+        std::size_t emitted = out.size();
+        if (auto issuer = check_issuer(raw, entry)) {
+            emit_issue(out, tag, entry, false, caa::IssueValue{*issuer, {}});
+        }
+        constexpr std::size_t cache_limit = 4096; // bounded whatever the file holds
+        if (diagnostics_.all().size() == said && out.size() == emitted + 1 &&
+            quiet_issuers_.size() < cache_limit) {
+            quiet_issuers_.emplace(raw, out.back().record.value);
         }
     }
 
@@ -1278,24 +1350,67 @@ private:
     Spec default_spec_;
     bool any_domain_ = false;
     std::unordered_set<std::string> invalid_names_; // fast reader: raw names, to see repeats
+    std::unordered_map<std::string, std::string> quiet_issuers_; // raw issuer -> value emitted
 };
+
+// The indices of `domains` in DNS canonical order. Sorted by keys whose byte order is that
+// order (dns_name::canonical_sort_key), all in one buffer; each compared first by the 8 bytes
+// after the prefix that every key shares (a policy's names mostly share their last labels),
+// so that most comparisons are of two integers.
+std::vector<std::uint32_t> canonical_order(const std::vector<Domain>& domains) {
+    std::string keys;
+    std::vector<std::size_t> starts;
+    starts.reserve(domains.size() + 1);
+    for (const auto& domain : domains) {
+        starts.push_back(keys.size());
+        keys += canonical_sort_key(domain.name);
+    }
+    starts.push_back(keys.size());
+    auto key = [&](std::size_t i) {
+        return std::string_view(keys).substr(starts[i], starts[i + 1] - starts[i]);
+    };
+    std::size_t shared_prefix = domains.empty() ? 0 : key(0).size();
+    for (std::size_t i = 1; i < domains.size() && shared_prefix > 0; ++i) {
+        std::string_view k = key(i);
+        std::size_t n = 0;
+        while (n < shared_prefix && n < k.size() && k[n] == keys[n]) {
+            ++n;
+        }
+        shared_prefix = n;
+    }
+    struct Item {
+        std::uint64_t head; // big-endian bytes after the shared prefix, zero-padded
+        std::uint32_t index;
+    };
+    std::vector<Item> items;
+    items.reserve(domains.size());
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+        std::string_view k = key(i);
+        std::uint64_t head = 0;
+        for (std::size_t b = 0; b < 8; ++b) {
+            std::size_t at = shared_prefix + b;
+            head = (head << 8) | (at < k.size() ? static_cast<unsigned char>(k[at]) : 0U);
+        }
+        items.push_back(Item{head, static_cast<std::uint32_t>(i)});
+    }
+    std::sort(items.begin(), items.end(), [&](const Item& x, const Item& y) {
+        if (x.head != y.head) {
+            return x.head < y.head;
+        }
+        int c = key(x.index).compare(key(y.index));
+        return c != 0 ? c < 0 : x.index < y.index;
+    });
+    std::vector<std::uint32_t> order;
+    order.reserve(items.size());
+    for (const auto& item : items) {
+        order.push_back(item.index);
+    }
+    return order;
+}
 
 Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& diagnostics) {
     shared.defined.clear(); // its indices would not survive the sort
-    // Sort by precomputed canonical keys (one string comparison each), then put the domains
-    // in that order in place: a second array of a million domains would double the peak.
-    std::vector<std::pair<std::string, std::uint32_t>> order;
-    order.reserve(shared.domains.size());
-    for (std::size_t i = 0; i < shared.domains.size(); ++i) {
-        order.emplace_back(canonical_sort_key(shared.domains[i].name),
-                           static_cast<std::uint32_t>(i));
-    }
-    std::sort(order.begin(), order.end());
-    std::vector<std::uint32_t> source(order.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        source[i] = order[i].second;
-    }
-    std::vector<std::pair<std::string, std::uint32_t>>().swap(order);
+    std::vector<std::uint32_t> source = canonical_order(shared.domains);
     // Cycle by cycle: position i takes the domain at source[i].
     for (std::size_t i = 0; i < source.size(); ++i) {
         if (source[i] == i) {
@@ -1342,6 +1457,13 @@ bool load_text(std::string_view text, const std::string& name, SharedState& shar
     bool done = false;
     if (reader != Reader::toml_only) {
         std::size_t mark = shared.domains.size();
+        // About one table header per domain: the set of names is sized once, not rehashed.
+        std::size_t headers = 0;
+        for (std::size_t at = text.find("\n["); at != std::string_view::npos;
+             at = text.find("\n[", at + 2)) {
+            ++headers;
+        }
+        shared.defined.reserve(shared.domains.size() + headers);
         try {
             FileLoader loader(name, shared, found, true);
             read_fast(text, loader);
