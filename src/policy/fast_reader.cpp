@@ -337,17 +337,17 @@ private:
         }
     }
 
-    // One line, no trailing comma, no dotted keys (TOML 1.0; toml++ reads the rest).
+    // TOML 1.1 (as toml++ is built here, and as the policy format's examples write them):
+    // line ends, comments and a trailing comma inside; no dotted keys.
     void read_inline_table(Node& node) {
         node.kind = Kind::table;
         advance(); // {
-        skip_spaces();
-        if (peek() == '}') {
-            advance();
-            return;
-        }
         while (true) {
-            skip_spaces();
+            skip_array_space();
+            if (peek() == '}') {
+                advance();
+                break;
+            }
             Key key = read_key();
             skip_spaces();
             if (peek() != '=') {
@@ -357,7 +357,7 @@ private:
             skip_spaces();
             Node value = read_value();
             node.entries.push_back(Entry{std::move(key), std::move(value)});
-            skip_spaces();
+            skip_array_space();
             if (peek() == ',') {
                 advance();
                 continue;

@@ -26,7 +26,8 @@ public:
 // optional [defaults] and any number of [domain.NAME] tables (NAME bare or quoted), whose
 // keys are bare or quoted (not dotted) with values that are strings (basic without escapes,
 // or literal; printable ASCII and tabs), decimal integers, booleans, arrays (over several
-// lines, with comments) and one-line inline tables. LF or CRLF line ends. Anything else
+// lines, with comments) and inline tables (over several lines too, TOML 1.1 as toml++ is
+// built here). LF or CRLF line ends. Anything else
 // (escapes, multi-line strings, floats, dates, dotted keys, arrays of tables, non-ASCII
 // bytes, a key or header written twice, any syntax error) throws FastReaderDeclined, so that
 // toml++ reads it and its messages and values stay the reference.

@@ -152,6 +152,8 @@ TEST_SUITE("policy") {
                  "[domain.\"a.example\"]\nttl = 99999999999\nissue = [1, true, [\"x\"]]\n",
                  "[domain.\"a..example\"]\nissue = []\n",
                  "[domain.\"a.example\"]\nttl = 0\nissue = [] # deny\n\n\n",
+                 "[domain.\"a.example\"]\nissue = [{ca=\"x.example\", # TOML 1.1\n "
+                 "critical=true,\n}]\n",
              }) {
             CAPTURE(body);
             CHECK(same_readings(base + body));
@@ -171,7 +173,6 @@ TEST_SUITE("policy") {
                  "[domain.\"a.example\"]\n[domain.\"A.example\"]\n",
                  "[domain.\"a..b\"]\n[domain.\"a..b\"]\n",
                  "[domain.\"a.example\"]\nissue = []\nissue = []\n",
-                 "[domain.\"a.example\"]\nissue = [{ca=\"x.example\",\n}]\n",
                  "[domain.\"a.example\"]\nissue = [\"\xc3\xa9.example\"]\n",
                  "[domain.\"a.example\"]\n[defaults]\n",
                  "[domain.a.example]\n",
