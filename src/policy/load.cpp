@@ -255,7 +255,8 @@ public:
         for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
             std::uint64_t entry = slots_[slot];
             if (entry == 0) {
-                slots_[slot] = (std::uint64_t{hash} << 32) | (std::uint64_t{index} + 1);
+                slots_[slot] = (static_cast<std::uint64_t>(hash) << 32) |
+                               (static_cast<std::uint64_t>(index) + 1);
                 ++count_;
                 return std::nullopt;
             }
