@@ -45,9 +45,10 @@ void sort_entries(std::vector<Entry>& entries) {
     }
 }
 
-class Reader {
+class SubsetReader {
 public:
-    Reader(std::string_view text, FastReaderHandler& handler) : text_(text), handler_(handler) {}
+    SubsetReader(std::string_view text, FastReaderHandler& handler)
+        : text_(text), handler_(handler) {}
 
     void read() {
         enum class Table { top, defaults, domain } current = Table::top;
@@ -314,13 +315,23 @@ private:
         node.integer = negative ? -value : value;
     }
 
+    // Arrays and inline tables within each other: a bound of our own, so that this reader
+    // needs no pre-scan (find_excessive_nesting runs before toml++ reads what we decline).
+    void enter() {
+        if (++depth_ > max_depth) {
+            decline();
+        }
+    }
+
     void read_array(Node& node) {
+        enter();
         node.kind = Kind::array;
         advance(); // [
         while (true) {
             skip_array_space();
             if (peek() == ']') {
                 advance();
+                --depth_;
                 return;
             }
             node.items.push_back(read_value());
@@ -333,6 +344,7 @@ private:
                 decline();
             }
             advance();
+            --depth_;
             return;
         }
     }
@@ -340,6 +352,7 @@ private:
     // TOML 1.1 (as toml++ is built here, and as the policy format's examples write them):
     // line ends, comments and a trailing comma inside; no dotted keys.
     void read_inline_table(Node& node) {
+        enter();
         node.kind = Kind::table;
         advance(); // {
         while (true) {
@@ -369,7 +382,11 @@ private:
             break;
         }
         sort_entries(node.entries);
+        --depth_;
     }
+
+    // Far below max_nesting (64, which also counts the two levels of [domain."..."]).
+    static constexpr std::size_t max_depth = 32;
 
     std::string_view text_;
     FastReaderHandler& handler_;
@@ -377,12 +394,13 @@ private:
     std::uint32_t line_ = 1;
     std::size_t line_start_ = 0;
     std::vector<Entry> top_level_;
+    std::size_t depth_ = 0;
 };
 
 } // namespace
 
 void read_fast(std::string_view text, FastReaderHandler& handler) {
-    Reader(text, handler).read();
+    SubsetReader(text, handler).read();
 }
 
 } // namespace caapol::policy

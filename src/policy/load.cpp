@@ -1362,9 +1362,10 @@ std::vector<std::uint32_t> canonical_order(const std::vector<Domain>& domains) {
     std::string keys;
     std::vector<std::size_t> starts;
     starts.reserve(domains.size() + 1);
+    keys.reserve(domains.size() * 24);
     for (const auto& domain : domains) {
         starts.push_back(keys.size());
-        keys += canonical_sort_key(domain.name);
+        append_canonical_sort_key(keys, domain.name);
     }
     starts.push_back(keys.size());
     auto key = [&](std::size_t i) {
@@ -1448,13 +1449,6 @@ Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& 
 bool load_text(std::string_view text, const std::string& name, SharedState& shared,
                Diagnostics& diagnostics, Reader reader) {
     Diagnostics found;
-    if (auto deep = find_excessive_nesting(text)) {
-        found.error("nesting-too-deep", Location{name, deep->line, deep->column},
-                    "the TOML nests deeper than " + std::to_string(max_nesting) +
-                        " levels (tables, dotted keys, arrays); a policy needs about 5");
-        diagnostics.append(found);
-        return true;
-    }
     bool done = false;
     if (reader != Reader::toml_only) {
         std::size_t mark = shared.domains.size();
@@ -1477,6 +1471,14 @@ bool load_text(std::string_view text, const std::string& name, SharedState& shar
     if (!done) {
         if (reader == Reader::fast_only) {
             return false;
+        }
+        // The fast reader bounds its own nesting (far below this): toml++ needs the pre-scan.
+        if (auto deep = find_excessive_nesting(text)) {
+            found.error("nesting-too-deep", Location{name, deep->line, deep->column},
+                        "the TOML nests deeper than " + std::to_string(max_nesting) +
+                            " levels (tables, dotted keys, arrays); a policy needs about 5");
+            diagnostics.append(found);
+            return true;
         }
         FileLoader(name, shared, found, false).load_with_toml(text);
     }

@@ -42,6 +42,21 @@ std::string canonical_sort_key(std::string_view normalized_name) {
     return dns_name::canonical_sort_key(normalized_name);
 }
 
+void append_canonical_sort_key(std::string& out, std::string_view normalized_name) {
+    // As dns_name::canonical_sort_key: labels from the rightmost, each followed by '\0'.
+    std::size_t end = normalized_name.size();
+    while (end > 0) {
+        std::size_t dot = normalized_name.rfind('.', end - 1);
+        std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+        out.append(normalized_name.substr(start, end - start));
+        out.push_back('\0');
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        end = dot;
+    }
+}
+
 namespace {
 
 char lower(char c) {
