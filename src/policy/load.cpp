@@ -8,6 +8,7 @@
 #include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/policy/record_keys.hpp"
 #include "caapol/policy/rules.hpp"
 #include "fast_reader.hpp"
 #include "nesting.hpp"
@@ -57,22 +58,6 @@ using toml_value::Position;
 constexpr std::int64_t max_ttl = 2147483647;
 constexpr std::size_t max_rdata = 65535;
 
-// Record keys of a domain table, in generation order.
-enum RecordKey : std::size_t {
-    key_issue,
-    key_issuewild,
-    key_issuemail,
-    key_issuevmc,
-    key_iodef,
-    key_contactemail,
-    key_contactphone,
-    key_property,
-    record_key_count
-};
-constexpr std::array<std::string_view, record_key_count> record_key_names = {
-    "issue", "issuewild",    "issuemail",    "issuevmc",
-    "iodef", "contactemail", "contactphone", "property"};
-
 const std::vector<std::string>& domain_keys() {
     static const std::vector<std::string> keys = {
         "issue",        "issuewild",    "issuemail", "issuevmc", "iodef",
@@ -95,15 +80,6 @@ const std::vector<std::string>& iodef_entry_keys() {
 const std::vector<std::string>& property_entry_keys() {
     static const std::vector<std::string> keys = {"tag", "value", "critical"};
     return keys;
-}
-
-std::optional<std::size_t> record_key_index(std::string_view key) {
-    for (std::size_t i = 0; i < record_key_count; ++i) {
-        if (record_key_names[i] == key) {
-            return i;
-        }
-    }
-    return std::nullopt;
 }
 
 // A value quoted for a message, cut short when long (a 1 MB value must not flood the terminal).
@@ -764,7 +740,7 @@ private:
         Spec spec;
         for (auto&& [key, value] : table.entries) {
             const std::string& name = key.str();
-            if (auto index = record_key_index(name)) {
+            if (auto index = record_key_named(name)) {
                 KeyRecords& target = spec.keys[*index];
                 target.present = true;
                 target.location = here(key);
@@ -1328,7 +1304,7 @@ private:
                       " is reserved by RFC 8659 (auth, path, policy) and must not be used");
             return std::nullopt;
         }
-        if (record_key_index(lower) && lower != "property") {
+        if (record_key_named(lower) && lower != "property") {
             error("property-tag-has-key", at(node),
                   "property tag " + quoted(tag) + " has a key of its own: use " + lower +
                       " = [...] instead of property");
