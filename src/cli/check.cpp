@@ -3,6 +3,7 @@
 #include "caapol/policy/policy.hpp"
 
 #include <iostream>
+#include <memory>
 
 namespace caapol::cli {
 
@@ -42,6 +43,8 @@ int run_check(const Arguments& args) {
                   << (policy.domains.size() == 1 ? " domain" : " domains") << " in " << files
                   << (files == 1 ? " file" : " files") << ": " << summarize(diagnostics) << '\n';
     }
+    // Left to the OS at exit: freeing a million domains piece by piece took a tenth of the run.
+    keep_until_exit(std::make_unique<policy::Policy>(std::move(policy)));
     return diagnostics.has_errors() ? exit_findings : exit_ok;
 }
 

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 namespace caapol::cli {
 
@@ -214,19 +216,30 @@ int run_generate(const Arguments& args) {
     if (!zones.empty() || split) {
         return generate_zones(format, policy, generate_options, zones, split_dir);
     }
-    std::string text;
+    // Standard output is checked at exit (main); a file is written atomically (InputError:
+    // exit 2, the old file untouched). Opened at the first piece of text, which comes after
+    // every GenerateError; the zone formats come in pieces (a million domains need not be
+    // held as one string).
+    const std::string target =
+        values.count("output") > 0 ? values["output"].as<std::string>() : "-";
+    std::optional<Output> out;
     try {
-        text = output::render(format, policy.domains, generate_options);
+        output::render_to(format, policy.domains, generate_options, [&](std::string_view piece) {
+            if (!out) {
+                out.emplace(target);
+            }
+            out->write(piece);
+        });
     } catch (const output::GenerateError& e) {
         std::cerr << "caapol generate: error: " << e.message << "; nothing written\n";
         return exit_input;
     }
-
-    // Standard output is checked at exit (main); a file is written atomically (InputError:
-    // exit 2, the old file untouched).
-    Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
-    out.write(text);
-    out.finish();
+    if (!out) {
+        out.emplace(target);
+    }
+    out->finish();
+    // Left to the OS at exit: freeing a million domains piece by piece took a tenth of the run.
+    keep_until_exit(std::make_unique<policy::Policy>(std::move(policy)));
     return exit_ok;
 }
 

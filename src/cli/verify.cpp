@@ -637,6 +637,7 @@ int run_verify(const Arguments& args) {
     const diff::Expectations expectations(policy);
     std::vector<diff::NameResult> results;
     std::uint64_t queries_sent = 0;
+    std::uint64_t signatures_verified = 0;
     if (authoritative) {
         climb::LiveLookups lookups(engine);
         results = verify_authoritative(expectations, names, lookups, resolver_route,
@@ -648,6 +649,9 @@ int run_verify(const Arguments& args) {
             find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
+        if (lookups.validator() != nullptr) {
+            signatures_verified = lookups.validator()->signatures_verified();
+        }
     } else {
         // With --threads, large runs are split: each thread climbs a contiguous slice of the
         // sorted names with its own sockets and cache (neighbours share ancestors, so little is
@@ -658,6 +662,7 @@ int run_verify(const Arguments& args) {
         // Each result is written to its own slot as soon as its climb ends.
         results.resize(names.size());
         std::vector<std::uint64_t> sent(threads, 0);
+        std::vector<std::uint64_t> verified(threads, 0);
         auto work = [&](std::size_t part) {
             std::size_t at = names.size() * part / threads;
             std::size_t end = names.size() * (part + 1) / threads;
@@ -690,6 +695,8 @@ int run_verify(const Arguments& args) {
                     progress.done(results[index].status == diff::Status::error);
                 });
             sent[part] = lookups.queries_sent();
+            verified[part] =
+                lookups.validator() != nullptr ? lookups.validator()->signatures_verified() : 0;
             keep_until_exit(std::move(owned_lookups));
         };
 #ifdef __GLIBC__
@@ -707,6 +714,7 @@ int run_verify(const Arguments& args) {
         }
         for (std::size_t part = 0; part < threads; ++part) {
             queries_sent += sent[part];
+            signatures_verified += verified[part];
         }
         if (fix) {
             climb::LiveLookups probes(engine);
@@ -762,7 +770,8 @@ int run_verify(const Arguments& args) {
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
         std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent
-                  << " queries sent, lookups took " << lookup_seconds << " s\n";
+                  << " queries sent, " << signatures_verified
+                  << " signatures verified, lookups took " << lookup_seconds << " s\n";
     }
     keep_until_exit(std::make_unique<std::vector<diff::NameResult>>(std::move(results)));
     keep_until_exit(std::make_unique<std::vector<std::string>>(std::move(names)));

@@ -369,9 +369,8 @@ const policy::Policy* check_round_trip(const output::WrittenPolicy& written,
     // them) and are dropped below anyway; errors all come from loading.
     policy::LoadOptions options;
     options.advice = false;
-    options.keep_tree = keep;
-    auto owned = std::make_shared<policy::Policy>(
-        policy::load_from_string(written.text, name, loaded_diagnostics, options));
+    auto owned = std::make_shared<policy::Policy>(*policy::load_from_string(
+        written.text, name, loaded_diagnostics, policy::Reader::automatic, options));
     const policy::Policy* loaded = owned.get();
     keep(std::move(owned));
     compare_loaded(written, name, entries, compare, *loaded, loaded_diagnostics, diagnostics,

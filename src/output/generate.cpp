@@ -74,6 +74,20 @@ std::string render(Format format, const std::vector<policy::Domain>& domains,
     throw GenerateError{"unknown format"};
 }
 
+void render_to(Format format, const std::vector<policy::Domain>& domains,
+               const GenerateOptions& options, const TextSink& write) {
+    if (format == Format::zone || format == Format::rfc3597) {
+        detail::check_domains(domains, options); // the only GenerateErrors of these formats
+        if (format == Format::zone) {
+            detail::render_zone(domains, options, write);
+        } else {
+            detail::render_rfc3597(domains, options, write);
+        }
+        return;
+    }
+    write(render(format, domains, options));
+}
+
 namespace detail {
 
 void check_domains(const Domains& domains, const GenerateOptions& options) {

@@ -54,6 +54,8 @@ void require_utf8(std::string_view s, std::string_view what);
 
 std::string render_zone(const Domains& domains, const GenerateOptions& options);
 std::string render_rfc3597(const Domains& domains, const GenerateOptions& options);
+void render_zone(const Domains& domains, const GenerateOptions& options, const TextSink& write);
+void render_rfc3597(const Domains& domains, const GenerateOptions& options, const TextSink& write);
 std::string render_nsupdate(const Domains& domains, const GenerateOptions& options);
 std::string render_tinydns(const Domains& domains, const GenerateOptions& options);
 std::string render_dnsmasq(const Domains& domains, const GenerateOptions& options);

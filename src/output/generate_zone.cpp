@@ -26,39 +26,67 @@ std::string generic_rdata(const caa::Record& record) {
     return out;
 }
 
+// Hands the text to `write` in pieces of about a megabyte (a million domains make some 140 MB
+// of zone file, which need not be held whole).
 template <typename RenderRecord>
-std::string render_lines(const Domains& domains, const GenerateOptions& options,
-                         RenderRecord render_record) {
+void render_lines(const Domains& domains, const GenerateOptions& options,
+                  RenderRecord render_record, const TextSink& write) {
+    constexpr std::size_t piece = 1 << 20;
     std::string out = header_comment("; ", options);
+    bool written = false; // some text already handed to `write`
     for (const auto& domain : domains) {
-        if (!out.empty()) {
+        if (written || !out.empty()) {
             out += '\n';
         }
         if (domain.inherit) {
             out += inherit_comment("; ", domain);
-            continue;
+        } else {
+            std::string owner = zone_owner(domain.name, options);
+            for (const auto& entry : domain.records) {
+                out += owner + ' ' + std::to_string(domain.ttl) + " IN " +
+                       render_record(entry.record) + '\n';
+            }
         }
-        std::string owner = zone_owner(domain.name, options);
-        for (const auto& entry : domain.records) {
-            out += owner + ' ' + std::to_string(domain.ttl) + " IN " + render_record(entry.record) +
-                   '\n';
+        if (out.size() >= piece) {
+            write(out);
+            out.clear();
+            written = true;
         }
     }
+    if (!out.empty()) {
+        write(out);
+    }
+}
+
+std::string zone_line(const caa::Record& record) {
+    return "CAA " + caa::to_presentation(record);
+}
+std::string rfc3597_line(const caa::Record& record) {
+    return "TYPE257 " + generic_rdata(record);
+}
+
+std::string collect(const std::function<void(const TextSink&)>& render) {
+    std::string out;
+    render([&](std::string_view text) { out += text; });
     return out;
 }
 
 } // namespace
 
 std::string render_zone(const Domains& domains, const GenerateOptions& options) {
-    return render_lines(domains, options, [](const caa::Record& record) {
-        return "CAA " + caa::to_presentation(record);
-    });
+    return collect([&](const TextSink& write) { render_zone(domains, options, write); });
 }
 
 std::string render_rfc3597(const Domains& domains, const GenerateOptions& options) {
-    return render_lines(domains, options, [](const caa::Record& record) {
-        return "TYPE257 " + generic_rdata(record);
-    });
+    return collect([&](const TextSink& write) { render_rfc3597(domains, options, write); });
+}
+
+void render_zone(const Domains& domains, const GenerateOptions& options, const TextSink& write) {
+    render_lines(domains, options, zone_line, write);
+}
+
+void render_rfc3597(const Domains& domains, const GenerateOptions& options, const TextSink& write) {
+    render_lines(domains, options, rfc3597_line, write);
 }
 
 // Names are always absolute: nsupdate would append its own default origin to relative ones.

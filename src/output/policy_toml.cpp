@@ -6,6 +6,7 @@
 #include "caapol/caa/issue_value.hpp"
 #include "caapol/caa/record.hpp"
 #include "caapol/core/text.hpp"
+#include "caapol/policy/record_keys.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,30 +18,8 @@ namespace caapol::output {
 
 namespace {
 
-// Keys of a domain table in generation order (policy/load.cpp emits records in this order).
-enum Key : std::size_t {
-    key_issue,
-    key_issuewild,
-    key_issuemail,
-    key_issuevmc,
-    key_iodef,
-    key_contactemail,
-    key_contactphone,
-    key_property,
-    key_count
-};
-constexpr std::array<const char*, key_count> key_names = {
-    "issue", "issuewild",    "issuemail",    "issuevmc",
-    "iodef", "contactemail", "contactphone", "property"};
-
-Key key_of(const std::string& lower_tag) {
-    for (std::size_t i = 0; i < key_property; ++i) {
-        if (lower_tag == key_names[i]) {
-            return static_cast<Key>(i);
-        }
-    }
-    return key_property;
-}
+using policy::record_key_count;
+using policy::RecordKey;
 
 // One list entry as TOML text, with the record it stands for.
 struct Entry {
@@ -50,9 +29,9 @@ struct Entry {
 };
 
 struct Table {
-    std::array<std::vector<Entry>, key_count> keys;
-    std::array<bool, key_count> deny{}; // an issue-type key holding the ";" record only
-    std::array<Location, key_count> deny_source;
+    std::array<std::vector<Entry>, record_key_count> keys;
+    std::array<bool, record_key_count> deny{}; // an issue-type key holding the ";" record only
+    std::array<Location, record_key_count> deny_source;
 };
 
 // The iodef list of a domain, for choosing [defaults]: (flags, url) in record order.
@@ -166,7 +145,7 @@ private:
         problems_ = &ignored;
         Table table = tabulate(domain, {});
         problems_ = saved;
-        return table.keys[key_iodef];
+        return table.keys[policy::key_iodef];
     }
 
     void write_domain(const PolicyEntry& entry, std::optional<std::uint32_t> default_ttl) {
@@ -192,8 +171,8 @@ private:
             emit("ttl = " + std::to_string(domain.ttl), first);
         }
         Table table = tabulate(domain, entry.record_comments);
-        for (std::size_t k = 0; k < key_count; ++k) {
-            if (k == key_iodef && options_.defaults) {
+        for (std::size_t k = 0; k < record_key_count; ++k) {
+            if (k == policy::key_iodef && options_.defaults) {
                 bool same = iodef_of(domain) == default_iodef_;
                 if (same) {
                     continue;
@@ -204,14 +183,14 @@ private:
                 }
             }
             if (table.deny[k]) {
-                emit(std::string(key_names[k]) + " = []", table.deny_source[k]);
+                emit(std::string(policy::record_key_names[k]) + " = []", table.deny_source[k]);
             } else if (!table.keys[k].empty()) {
-                emit_list(key_names[k], table.keys[k]);
+                emit_list(policy::record_key_names[k], table.keys[k]);
             }
         }
     }
 
-    void emit_list(const char* key, const std::vector<Entry>& entries) {
+    void emit_list(std::string_view key, const std::vector<Entry>& entries) {
         if (entries.empty()) {
             return; // its records were refused
         }
@@ -244,9 +223,9 @@ private:
             }
             bool critical = record.flags == caa::flag_critical;
             std::string tag = text::to_lower(record.tag);
-            Key key = key_of(tag);
+            RecordKey key = policy::record_key_of_tag(tag);
             std::optional<std::string> written;
-            if (key <= key_issuevmc) {
+            if (key <= policy::key_issuevmc) {
                 auto parsed = caa::parse_issue_value(record.value);
                 if (parsed.value && parsed.value->issuer.empty() &&
                     parsed.value->parameters.empty()) {
@@ -254,12 +233,12 @@ private:
                     continue;
                 }
                 written = issue_entry(tag, record, parsed, r.location);
-            } else if (key == key_iodef) {
+            } else if (key == policy::key_iodef) {
                 auto url = string(record.value, r.location, "the iodef URL");
                 if (url) {
                     written = critical ? "{ url = " + *url + ", critical = true }" : *url;
                 }
-            } else if (key == key_contactemail || key == key_contactphone) {
+            } else if (key == policy::key_contactemail || key == policy::key_contactphone) {
                 if (critical) {
                     refuse(r.location,
                            "a critical " + tag + " record: contact lists have no critical flag");
@@ -270,7 +249,7 @@ private:
                 written = property_entry(tag, record, r.location);
             }
             if (written) {
-                if (key <= key_issuevmc && table.deny[key]) {
+                if (key <= policy::key_issuevmc && table.deny[key]) {
                     mixed_deny(key, r.location);
                     continue;
                 }
@@ -281,14 +260,14 @@ private:
         return table;
     }
 
-    void deny(Table& table, Key key, const policy::PolicyRecord& r) {
+    void deny(Table& table, RecordKey key, const policy::PolicyRecord& r) {
         if (r.record.flags != 0) {
-            refuse(r.location, "a critical \";\" " + std::string(key_names[key]) +
+            refuse(r.location, "a critical \";\" " + std::string(policy::record_key_names[key]) +
                                    " record: an empty list ([]) has no critical flag");
             return;
         }
         if (table.deny[key]) {
-            refuse(r.location, "a second \";\" " + std::string(key_names[key]) +
+            refuse(r.location, "a second \";\" " + std::string(policy::record_key_names[key]) +
                                    " record: an empty list ([]) stands for one");
             return;
         }
@@ -300,8 +279,9 @@ private:
         table.deny_source[key] = r.location;
     }
 
-    void mixed_deny(Key key, const Location& where) {
-        refuse(where, std::string("\";\" (no CA) beside other ") + key_names[key] +
+    void mixed_deny(RecordKey key, const Location& where) {
+        refuse(where, std::string("\";\" (no CA) beside other ") +
+                          std::string(policy::record_key_names[key]) +
                           " records: a list is either empty ([]) or names CAs");
     }
 

@@ -6,6 +6,7 @@
 #include "caapol/policy/rules.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -110,6 +111,9 @@ public:
     explicit Advisor(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
 
     void domain(const Domain& d) {
+        if (nothing_to_advise(d)) {
+            return;
+        }
         // One list per tag: entries of issue, issuewild, issuemail, issuevmc apart.
         std::vector<std::string> tags;
         for (const auto& r : d.records) {
@@ -134,6 +138,25 @@ public:
     }
 
 private:
+    // Every issue-type list of one entry without parameters (no '='): no entry can repeat
+    // another, no account URI to look at. Most domains of a large policy; decided without
+    // allocating.
+    static bool nothing_to_advise(const Domain& d) {
+        static constexpr std::array<std::string_view, 4> issue_tags = {"issue", "issuewild",
+                                                                       "issuemail", "issuevmc"};
+        std::array<int, issue_tags.size()> count{};
+        for (const auto& r : d.records) {
+            for (std::size_t i = 0; i < issue_tags.size(); ++i) {
+                if (text::iequals(r.record.tag, issue_tags[i])) {
+                    if (++count[i] > 1 || r.record.value.find('=') != std::string::npos) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     struct Entry {
         const PolicyRecord* record;
         caa::IssueValue value;

@@ -8,9 +8,12 @@
 #include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/policy/record_keys.hpp"
 #include "caapol/policy/rules.hpp"
+#include "fast_reader.hpp"
 #include "nesting.hpp"
 #include "sort_key.hpp"
+#include "value.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,30 +42,21 @@
 #pragma pop_macro("TOML_UNREACHABLE")
 #include <toml++/toml.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace caapol::policy {
 
 namespace {
 
+using toml_value::Entry;
+using toml_value::Key;
+using toml_value::Kind;
+using toml_value::Node;
+using toml_value::Position;
+
 constexpr std::int64_t max_ttl = 2147483647;
 constexpr std::size_t max_rdata = 65535;
-
-// Record keys of a domain table, in generation order.
-enum RecordKey : std::size_t {
-    key_issue,
-    key_issuewild,
-    key_issuemail,
-    key_issuevmc,
-    key_iodef,
-    key_contactemail,
-    key_contactphone,
-    key_property,
-    record_key_count
-};
-constexpr std::array<std::string_view, record_key_count> record_key_names = {
-    "issue", "issuewild",    "issuemail",    "issuevmc",
-    "iodef", "contactemail", "contactphone", "property"};
 
 const std::vector<std::string>& domain_keys() {
     static const std::vector<std::string> keys = {
@@ -88,39 +82,30 @@ const std::vector<std::string>& property_entry_keys() {
     return keys;
 }
 
-std::optional<std::size_t> record_key_index(std::string_view key) {
-    for (std::size_t i = 0; i < record_key_count; ++i) {
-        if (record_key_names[i] == key) {
-            return i;
-        }
-    }
-    return std::nullopt;
-}
-
 // A value quoted for a message, cut short when long (a 1 MB value must not flood the terminal).
 std::string quoted(std::string_view s) {
     return text::quote_excerpt(s, 60);
 }
 
-std::string type_name(const toml::node& node) {
-    switch (node.type()) {
-    case toml::node_type::table:
+std::string type_name(const Node& node) {
+    switch (node.kind) {
+    case Kind::table:
         return "a table";
-    case toml::node_type::array:
+    case Kind::array:
         return "an array";
-    case toml::node_type::string:
+    case Kind::string:
         return "a string";
-    case toml::node_type::integer:
+    case Kind::integer:
         return "an integer";
-    case toml::node_type::floating_point:
+    case Kind::floating_point:
         return "a floating-point number";
-    case toml::node_type::boolean:
+    case Kind::boolean:
         return "a boolean";
-    case toml::node_type::date:
+    case Kind::date:
         return "a date";
-    case toml::node_type::time:
+    case Kind::time:
         return "a time";
-    case toml::node_type::date_time:
+    case Kind::date_time:
         return "a date-time";
     default:
         return "nothing";
@@ -198,22 +183,18 @@ bool is_parameter_value(std::string_view s) {
     });
 }
 
-bool before(const toml::source_region& a, const toml::source_region& b) {
-    return std::pair(a.begin.line, a.begin.column) < std::pair(b.begin.line, b.begin.column);
-}
-
 // What one domain table (or [defaults]) says, before defaults are merged.
 struct KeyRecords {
     bool present = false;
     bool from_defaults = false;
-    Location location; // the key
+    PolicyLocation location; // the key
     std::vector<PolicyRecord> records;
 };
 struct Spec {
     std::array<KeyRecords, record_key_count> keys;
     std::optional<std::uint32_t> ttl;
     bool inherit = false;
-    Location inherit_location;
+    PolicyLocation inherit_location;
 
     bool has(RecordKey key) const { return keys[key].present; }
     bool any_record_key() const {
@@ -227,44 +208,151 @@ struct IssuerInfo {
     std::optional<std::string> nearest;
 };
 
-struct SharedState {
-    std::unordered_map<std::string, Location> defined; // normalized domain -> first definition
-    std::unordered_map<std::string, IssuerInfo> issuers;
-    std::vector<Domain> domains;
+// Domains defined so far, by normalized name: an open-addressing table of (hash, index into
+// the domains) in 8 bytes a slot. A node-based set of a million indices cost a cache miss or
+// two per domain; here a new name usually costs one probe, and a name is compared only when
+// the hashes match.
+class DomainNameSet {
+public:
+    void reserve(std::size_t count) {
+        if (count * 2 > slots_.size()) {
+            grow(count * 2);
+        }
+    }
+
+    // Adds domains[index]; or, when a domain of that name is already in, gives its index.
+    std::optional<std::uint32_t> insert(std::uint32_t index, const std::vector<Domain>& domains) {
+        if ((count_ + 1) * 2 > slots_.size()) {
+            grow(std::max<std::size_t>(64, slots_.size() * 2));
+        }
+        const std::string& name = domains[index].name;
+        auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(name));
+        std::size_t mask = slots_.size() - 1;
+        for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+            std::uint64_t entry = slots_[slot];
+            if (entry == 0) {
+                slots_[slot] = (static_cast<std::uint64_t>(hash) << 32) |
+                               (static_cast<std::uint64_t>(index) + 1);
+                ++count_;
+                return std::nullopt;
+            }
+            auto other = static_cast<std::uint32_t>(entry) - 1;
+            if ((entry >> 32) == hash && domains[other].name == name) {
+                return other;
+            }
+        }
+    }
+
+    // Only the domains before `mark` (a file the fast reader gave up on is forgotten).
+    void keep_first(std::size_t mark, const std::vector<Domain>& domains) {
+        std::fill(slots_.begin(), slots_.end(), 0);
+        count_ = 0;
+        for (std::size_t i = 0; i < mark; ++i) {
+            insert(static_cast<std::uint32_t>(i), domains);
+        }
+    }
+
+    void clear() {
+        std::vector<std::uint64_t>().swap(slots_);
+        count_ = 0;
+    }
+
+private:
+    void grow(std::size_t wanted) {
+        std::size_t size = 64;
+        while (size < wanted) {
+            size *= 2;
+        }
+        std::vector<std::uint64_t> old(size, 0);
+        old.swap(slots_);
+        std::size_t mask = size - 1;
+        for (std::uint64_t entry : old) {
+            if (entry == 0) {
+                continue;
+            }
+            std::size_t slot = (entry >> 32) & mask;
+            while (slots_[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            slots_[slot] = entry;
+        }
+    }
+
+    std::vector<std::uint64_t> slots_; // 0: empty; else hash << 32 | (index + 1)
+    std::size_t count_ = 0;
 };
 
-class FileLoader {
-public:
-    FileLoader(const std::string& file, SharedState& shared, Diagnostics& diagnostics)
-        : file_(file), shared_(shared), diagnostics_(diagnostics) {}
+struct SharedState {
+    std::vector<Domain> domains;
+    DomainNameSet defined;
+    std::unordered_map<std::string, IssuerInfo> issuers;
 
-    void load(std::string_view text,
-              const std::function<void(std::shared_ptr<void>)>* keep_tree = nullptr) {
-        if (auto deep = find_excessive_nesting(text)) {
-            diagnostics_.error("nesting-too-deep", Location{file_, deep->line, deep->column},
-                               "the TOML nests deeper than " + std::to_string(max_nesting) +
-                                   " levels (tables, dotted keys, arrays); a policy needs about 5");
-            return;
-        }
-        auto root = std::make_shared<toml::table>();
+    // Forgets the domains from index `mark` on (a file the fast reader gave up on).
+    void roll_back(std::size_t mark) {
+        domains.resize(mark);
+        defined.keep_first(mark, domains);
+    }
+};
+
+class FileLoader : public FastReaderHandler {
+public:
+    // `fast`: called by the fast reader, which gives up (throws FastReaderDeclined) where the
+    // toml++ reading would differ from it (a header repeated).
+    FileLoader(const std::string& file, SharedState& shared, Diagnostics& diagnostics, bool fast)
+        : file_(file), interned_file_(intern_file_name(file)), shared_(shared),
+          diagnostics_(diagnostics), fast_(fast) {}
+
+    void load_with_toml(std::string_view text) {
+        toml::table root;
         try {
-            *root = toml::parse(text, std::string(file_));
+            root = toml::parse(text, std::string(file_));
         } catch (const toml::parse_error& e) {
             syntax_error(text, e);
             return;
         }
-        load_root(*root);
-        if (keep_tree != nullptr && *keep_tree) {
-            (*keep_tree)(std::move(root));
+        load_root(root);
+    }
+
+    // --- FastReaderHandler: the fast reader's values, in file order ----------------------
+
+    void top_level(const Key& key, const Node& value) override {
+        if (key.str() == "version") {
+            version_ = value;
+        } else {
+            unknown_key(key, value, "at the top level", top_level_keys());
+        }
+    }
+    void defaults(const Node& table) override {
+        default_spec_ = parse_spec(table, nullptr);
+        check_redundant_defaults(default_spec_);
+    }
+    void domain(const Key& key, const Node& table) override {
+        load_domain(key, table, default_spec_);
+        any_domain_ = true;
+    }
+    void end() override {
+        check_version(version_ ? &*version_ : nullptr);
+        if (!any_domain_) {
+            warning("no-domains", Location{file_, 1, 1},
+                    "the policy defines no domain; add a [domain.\"example.com\"] table");
         }
     }
 
 private:
+    Location at(const Position& position) const {
+        return Location{file_, position.line, position.column};
+    }
     Location at(const toml::source_region& region) const {
         return Location{file_, region.begin.line, region.begin.column};
     }
-    Location at(const toml::node& node) const { return at(node.source()); }
-    Location at(const toml::key& key) const { return at(key.source()); }
+    Location at(const Node& node) const { return at(node.source()); }
+    Location at(const Key& key) const { return at(key.source()); }
+    // The compact form kept in the model.
+    PolicyLocation here(const Position& position) const {
+        return PolicyLocation{interned_file_, position.line, position.column};
+    }
+    PolicyLocation here(const Node& node) const { return here(node.source()); }
+    PolicyLocation here(const Key& key) const { return here(key.source()); }
 
     void error(const std::string& rule, const Location& where, const std::string& message) {
         diagnostics_.error(rule, where, message);
@@ -273,11 +361,11 @@ private:
         diagnostics_.warning(rule, where, message);
     }
 
-    void wrong_type(const toml::node& node, const std::string& what, const std::string& expected) {
+    void wrong_type(const Node& node, const std::string& what, const std::string& expected) {
         error("wrong-type", at(node), what + " must be " + expected + ", not " + type_name(node));
     }
 
-    void unknown_key(const toml::key& key, const toml::node& value, const std::string& where,
+    void unknown_key(const Key& key, const Node& value, const std::string& where,
                      const std::vector<std::string>& candidates) {
         std::string message = "unknown key " + quoted(key.str()) + " " + where;
         if (auto suggestion = text::did_you_mean(key.str(), candidates)) {
@@ -371,7 +459,60 @@ private:
         return std::nullopt;
     }
 
-    // --- top level -----------------------------------------------------------------------
+    // --- top level (toml++) --------------------------------------------------------------
+
+    // toml++'s tree as the values the fast reader gives, handed over in the same order.
+    static Position position_of(const toml::source_region& region) {
+        return Position{region.begin.line, region.begin.column};
+    }
+    static Key key_of(const toml::key& key) {
+        return Key{std::string(key.str()), position_of(key.source())};
+    }
+    static Node node_of(const toml::node& node) {
+        Node out;
+        out.position = position_of(node.source());
+        switch (node.type()) {
+        case toml::node_type::table:
+            out.kind = Kind::table;
+            for (auto&& [key, value] : *node.as_table()) { // sorted by key, as Node wants
+                out.entries.push_back(Entry{key_of(key), node_of(value)});
+            }
+            break;
+        case toml::node_type::array:
+            out.kind = Kind::array;
+            for (const auto& item : *node.as_array()) {
+                out.items.push_back(node_of(item));
+            }
+            break;
+        case toml::node_type::string:
+            out.kind = Kind::string;
+            out.string = node.as_string()->get();
+            break;
+        case toml::node_type::integer:
+            out.kind = Kind::integer;
+            out.integer = node.as_integer()->get();
+            break;
+        case toml::node_type::boolean:
+            out.kind = Kind::boolean;
+            out.boolean = node.as_boolean()->get();
+            break;
+        case toml::node_type::floating_point:
+            out.kind = Kind::floating_point;
+            break;
+        case toml::node_type::date:
+            out.kind = Kind::date;
+            break;
+        case toml::node_type::time:
+            out.kind = Kind::time;
+            break;
+        case toml::node_type::date_time:
+            out.kind = Kind::date_time;
+            break;
+        default:
+            break;
+        }
+        return out;
+    }
 
     void load_root(const toml::table& root) {
         const toml::node* version = nullptr;
@@ -385,18 +526,23 @@ private:
             } else if (key.str() == "domain") {
                 domains = &value;
             } else {
-                unknown_key(key, value, "at the top level", top_level_keys());
+                unknown_key(key_of(key), node_of(value), "at the top level", top_level_keys());
             }
         }
-        check_version(version);
+        if (version != nullptr) {
+            Node converted = node_of(*version);
+            check_version(&converted);
+        } else {
+            check_version(nullptr);
+        }
 
-        Spec default_spec;
         if (defaults != nullptr) {
-            if (const auto* table = defaults->as_table()) {
-                default_spec = parse_spec(*table, nullptr);
-                check_redundant_defaults(default_spec);
+            Node table = node_of(*defaults);
+            if (table.is_table()) {
+                default_spec_ = parse_spec(table, nullptr);
+                check_redundant_defaults(default_spec_);
             } else {
-                wrong_type(*defaults, "defaults", "a table ([defaults])");
+                wrong_type(table, "defaults", "a table ([defaults])");
             }
         }
 
@@ -407,11 +553,12 @@ private:
         }
         const auto* table = domains->as_table();
         if (table == nullptr) {
-            wrong_type(*domains, "domain", "a table of domains ([domain.\"example.com\"])");
+            wrong_type(node_of(*domains), "domain",
+                       "a table of domains ([domain.\"example.com\"])");
             return;
         }
         if (table->empty()) {
-            warning("no-domains", at(*domains),
+            warning("no-domains", at(domains->source()),
                     "the policy defines no domain; add a [domain.\"example.com\"] table");
         }
         // In file order (toml++ iterates keys sorted), so that a domain defined twice is
@@ -422,25 +569,26 @@ private:
             ordered.emplace_back(&key, &value);
         }
         std::sort(ordered.begin(), ordered.end(), [](const auto& x, const auto& y) {
-            return before(x.first->source(), y.first->source());
+            return toml_value::before(position_of(x.first->source()),
+                                      position_of(y.first->source()));
         });
-        shared_.defined.reserve(shared_.defined.size() + ordered.size());
+        shared_.defined.reserve(shared_.domains.size() + ordered.size());
         for (const auto& [key, value] : ordered) {
-            load_domain(*key, *value, default_spec);
+            // One domain at a time: the converted values never exist all at once.
+            load_domain(key_of(*key), node_of(*value), default_spec_);
         }
     }
-
-    void check_version(const toml::node* version) {
+    void check_version(const Node* version) {
         if (version == nullptr) {
             error("missing-version", Location{file_, 1, 1},
                   "the policy has no version; start it with: version = 1");
             return;
         }
         const auto* number = version->as_integer();
-        if (number == nullptr || number->get() != 1) {
+        if (number == nullptr || number->integer != 1) {
             std::string message =
                 number != nullptr
-                    ? "unsupported policy format version " + std::to_string(number->get()) +
+                    ? "unsupported policy format version " + std::to_string(number->integer) +
                           "; this caapol supports version 1"
                     : "version must be the integer 1 (version = 1), not " + type_name(*version);
             error("unsupported-version", at(*version), message);
@@ -449,12 +597,16 @@ private:
 
     // --- one domain ----------------------------------------------------------------------
 
-    void load_domain(const toml::key& key, const toml::node& value, const Spec& defaults) {
-        Location where = at(key);
-        std::string raw(key.str());
+    void load_domain(const Key& key, const Node& value, const Spec& defaults) {
+        PolicyLocation where = here(key);
+        const std::string& raw = key.str();
         std::string problem = brief(dns_name::check_hostname(raw));
         bool name_ok = problem.empty();
         if (!name_ok) {
+            // toml++ refuses a table header written twice; the fast reader leaves that to it.
+            if (fast_ && !invalid_names_.insert(raw).second) {
+                throw FastReaderDeclined{};
+            }
             error("domain-name", where,
                   explain("invalid domain name " + quoted(raw), raw, problem));
         }
@@ -468,17 +620,24 @@ private:
         if (!name_ok) {
             return;
         }
-        std::string name = dns_name::normalize(raw);
-        auto [it, inserted] = shared_.defined.emplace(name, where);
-        if (!inserted) {
+        // Added first so that the set can find it by index; taken back when a repeat.
+        shared_.domains.emplace_back();
+        shared_.domains.back().name = dns_name::normalize(raw);
+        auto index = static_cast<std::uint32_t>(shared_.domains.size() - 1);
+        if (auto earlier = shared_.defined.insert(index, shared_.domains)) {
+            const Domain& first = shared_.domains[*earlier];
+            if (fast_ && first.location.file == interned_file_) {
+                throw FastReaderDeclined{}; // maybe the same header twice: toml++'s error
+            }
             error("duplicate-domain", where,
-                  "domain " + quoted(name) + " is defined twice: here and at " +
-                      format_location(it->second));
+                  "domain " + quoted(first.name) + " is defined twice: here and at " +
+                      format_location(first.location));
+            shared_.domains.pop_back();
             return;
         }
 
-        Domain domain;
-        domain.name = name;
+        Domain& domain = shared_.domains.back();
+        const std::string& name = domain.name;
         domain.location = where;
         domain.inherit = spec.inherit;
         if (spec.inherit) {
@@ -493,27 +652,28 @@ private:
                 }
             }
             domain.ttl = spec.ttl.value_or(defaults.ttl.value_or(default_ttl));
-            shared_.domains.push_back(std::move(domain));
             return;
         }
 
+        std::size_t count = 0;
         for (std::size_t i = 0; i < record_key_count; ++i) {
             if (!spec.keys[i].present && defaults.keys[i].present) {
                 spec.keys[i] = defaults.keys[i];
                 spec.keys[i].from_defaults = true;
             }
+            count += spec.keys[i].records.size();
         }
         domain.ttl = spec.ttl.value_or(defaults.ttl.value_or(default_ttl));
         domain_warnings(name, where, spec);
+        domain.records.reserve(count); // exactly: a million domains
         for (auto& k : spec.keys) {
             for (auto& r : k.records) {
                 domain.records.push_back(std::move(r));
             }
         }
-        shared_.domains.push_back(std::move(domain));
     }
 
-    void domain_warnings(const std::string& name, const Location& where, const Spec& spec) {
+    void domain_warnings(const std::string& name, const PolicyLocation& where, const Spec& spec) {
         bool issue = spec.has(key_issue);
         if (!issue && !spec.has(key_issuewild) && !spec.has(key_issuemail) &&
             !spec.has(key_issuevmc)) {
@@ -561,6 +721,9 @@ private:
         if (a.size() != b.size()) {
             return false;
         }
+        if (a.size() == 1) { // the usual case, without building the sorted lists
+            return a[0].record.flags == b[0].record.flags && a[0].record.value == b[0].record.value;
+        }
         auto values = [](const std::vector<PolicyRecord>& records) {
             std::vector<std::pair<std::uint8_t, std::string>> out;
             for (const auto& r : records) {
@@ -573,15 +736,14 @@ private:
     }
 
     // The keys of a domain table, or of [defaults] when `domain` is null.
-    Spec parse_spec(const toml::table& table, const std::string* domain) {
+    Spec parse_spec(const Node& table, const std::string* domain) {
         Spec spec;
-        std::string where = domain != nullptr ? "in domain " + quoted(*domain) : "in [defaults]";
-        for (auto&& [key, value] : table) {
-            std::string name(key.str());
-            if (auto index = record_key_index(name)) {
+        for (auto&& [key, value] : table.entries) {
+            const std::string& name = key.str();
+            if (auto index = record_key_named(name)) {
                 KeyRecords& target = spec.keys[*index];
                 target.present = true;
-                target.location = at(key);
+                target.location = here(key);
                 parse_record_key(static_cast<RecordKey>(*index), value, target.records);
             } else if (name == "ttl") {
                 spec.ttl = parse_ttl(value);
@@ -593,25 +755,27 @@ private:
                     continue;
                 }
                 if (const auto* flag = value.as_boolean()) {
-                    spec.inherit = flag->get();
-                    spec.inherit_location = at(key);
+                    spec.inherit = flag->boolean;
+                    spec.inherit_location = here(key);
                 } else {
                     wrong_type(value, "inherit", "true or false");
                 }
             } else {
-                unknown_key(key, value, where, domain_keys());
+                unknown_key(key, value,
+                            domain != nullptr ? "in domain " + quoted(*domain) : "in [defaults]",
+                            domain_keys());
             }
         }
         return spec;
     }
 
-    std::optional<std::uint32_t> parse_ttl(const toml::node& value) {
+    std::optional<std::uint32_t> parse_ttl(const Node& value) {
         const auto* number = value.as_integer();
         if (number == nullptr) {
             wrong_type(value, "ttl", "an integer number of seconds");
             return std::nullopt;
         }
-        std::int64_t ttl = number->get();
+        std::int64_t ttl = number->integer;
         if (ttl < 0 || ttl > max_ttl) {
             error("ttl-range", at(value),
                   "ttl " + std::to_string(ttl) + " is outside 0 to 2147483647 seconds (RFC 2181)");
@@ -620,7 +784,7 @@ private:
         return static_cast<std::uint32_t>(ttl);
     }
 
-    void parse_record_key(RecordKey key, const toml::node& value, std::vector<PolicyRecord>& out) {
+    void parse_record_key(RecordKey key, const Node& value, std::vector<PolicyRecord>& out) {
         std::string tag(record_key_names[key]);
         switch (key) {
         case key_issue:
@@ -644,7 +808,7 @@ private:
         }
     }
 
-    void add(std::vector<PolicyRecord>& out, const toml::node& where, bool critical,
+    void add(std::vector<PolicyRecord>& out, const Node& where, bool critical,
              const std::string& tag, std::string value) {
         // RDATA is flags, tag length, tag and value in at most 65535 octets.
         std::size_t rdata = 2 + tag.size() + value.size();
@@ -658,21 +822,21 @@ private:
         r.record.flags = critical ? caa::flag_critical : 0;
         r.record.tag = tag;
         r.record.value = std::move(value);
-        r.location = at(where);
+        r.location = here(where);
         out.push_back(std::move(r));
     }
 
     // --- issue, issuewild, issuemail, issuevmc -------------------------------------------
 
-    void parse_issue_list(const std::string& tag, const toml::node& value,
+    void parse_issue_list(const std::string& tag, const Node& value,
                           std::vector<PolicyRecord>& out) {
         if (const auto* s = value.as_string()) {
-            if (s->get() == "none") {
+            if (s->string == "none") {
                 add(out, value, false, tag, ";");
             } else {
                 wrong_type(value, tag,
                            "a list of CAs, [] or \"none\" (write " + tag + " = [" +
-                               quoted(s->get()) + "])");
+                               quoted(s->string) + "])");
             }
             return;
         }
@@ -681,22 +845,20 @@ private:
             wrong_type(value, tag, "a list of CAs, [] or \"none\"");
             return;
         }
-        if (list->empty()) {
+        if (list->items.empty()) {
             add(out, value, false, tag, ";");
             return;
         }
-        for (const auto& entry : *list) {
+        for (const auto& entry : list->items) {
             if (const auto* s = entry.as_string()) {
-                if (s->get() == "none") {
+                if (s->string == "none") {
                     error("none-in-list", at(entry),
                           "\"none\" inside a list would be read as a CA named \"none\"; to "
                           "deny every CA write " +
                               tag + " = [] or " + tag + " = \"none\"");
                     continue;
                 }
-                if (auto issuer = check_issuer(s->get(), entry)) {
-                    emit_issue(out, tag, entry, false, caa::IssueValue{*issuer, {}});
-                }
+                plain_issuer(tag, s->string, entry, out);
             } else if (const auto* t = entry.as_table()) {
                 parse_issuer_table(tag, *t, entry, out);
             } else {
@@ -706,8 +868,28 @@ private:
         }
     }
 
+    // An issuer string as an entry. The same few strings recur in every domain of a large
+    // policy: one that was checked without a word is emitted from a cache, as it was then.
+    void plain_issuer(const std::string& tag, const std::string& raw, const Node& entry,
+                      std::vector<PolicyRecord>& out) {
+        if (auto it = quiet_issuers_.find(raw); it != quiet_issuers_.end()) {
+            add(out, entry, false, tag, it->second);
+            return;
+        }
+        std::size_t said = diagnostics_.all().size();
+        std::size_t emitted = out.size();
+        if (auto issuer = check_issuer(raw, entry)) {
+            emit_issue(out, tag, entry, false, caa::IssueValue{*issuer, {}});
+        }
+        constexpr std::size_t cache_limit = 4096; // bounded whatever the file holds
+        if (diagnostics_.all().size() == said && out.size() == emitted + 1 &&
+            quiet_issuers_.size() < cache_limit) {
+            quiet_issuers_.emplace(raw, out.back().record.value);
+        }
+    }
+
     // The issuer as emitted (lower case, no trailing dot), or nullopt after reporting.
-    std::optional<std::string> check_issuer(const std::string& raw, const toml::node& where) {
+    std::optional<std::string> check_issuer(const std::string& raw, const Node& where) {
         if (raw.empty()) {
             error("issuer-syntax", at(where),
                   "empty issuer; to deny every CA write an empty list [] or \"none\"");
@@ -757,23 +939,23 @@ private:
         return shared_.issuers.emplace(issuer, std::move(info)).first->second;
     }
 
-    void parse_issuer_table(const std::string& tag, const toml::table& table,
-                            const toml::node& entry, std::vector<PolicyRecord>& out) {
+    void parse_issuer_table(const std::string& tag, const Node& table, const Node& entry,
+                            std::vector<PolicyRecord>& out) {
         std::optional<std::string> issuer;
         bool issuer_seen = false;
         bool valid = true;
         bool critical = false;
         std::vector<caa::Parameter> parameters;
         std::vector<caa::Parameter> extra;
-        const toml::node* account = nullptr;
-        const toml::node* methods = nullptr;
-        const toml::table* params = nullptr;
-        for (auto&& [key, value] : table) {
+        const Node* account = nullptr;
+        const Node* methods = nullptr;
+        const Node* params = nullptr;
+        for (auto&& [key, value] : table.entries) {
             std::string name(key.str());
             if (name == "ca") {
                 issuer_seen = true;
                 if (const auto* s = value.as_string()) {
-                    issuer = check_issuer(s->get(), value);
+                    issuer = check_issuer(s->string, value);
                 } else {
                     wrong_type(value, "ca", "an issuer domain string");
                 }
@@ -802,8 +984,8 @@ private:
         }
         if (account != nullptr) {
             if (const auto* s = account->as_string()) {
-                valid = check_account(s->get(), *account) && valid;
-                parameters.push_back({"accounturi", s->get()});
+                valid = check_account(s->string, *account) && valid;
+                parameters.push_back({"accounturi", s->string});
             } else {
                 wrong_type(*account, "accounturi", "a string (the ACME account URL)");
                 valid = false;
@@ -825,16 +1007,16 @@ private:
         emit_issue(out, tag, entry, critical, caa::IssueValue{*issuer, parameters});
     }
 
-    bool parse_critical(const toml::node& value, bool& critical) {
+    bool parse_critical(const Node& value, bool& critical) {
         if (const auto* flag = value.as_boolean()) {
-            critical = flag->get();
+            critical = flag->boolean;
             return true;
         }
         wrong_type(value, "critical", "true or false");
         return false;
     }
 
-    bool check_account(const std::string& uri, const toml::node& where) {
+    bool check_account(const std::string& uri, const Node& where) {
         std::string problem = brief(caa::check_account_uri(uri));
         if (!problem.empty()) {
             error("account-uri", at(where),
@@ -851,14 +1033,14 @@ private:
         return true;
     }
 
-    std::optional<std::string> parse_methods(const toml::node& value) {
+    std::optional<std::string> parse_methods(const Node& value) {
         const auto* list = value.as_array();
         if (list == nullptr) {
             wrong_type(value, "validationmethods",
                        "a list of ACME validation methods, e.g. [\"dns-01\"]");
             return std::nullopt;
         }
-        if (list->empty()) {
+        if (list->items.empty()) {
             error("validation-method", at(value),
                   "validationmethods is empty, which no validation could satisfy; list at "
                   "least one method or leave the key out");
@@ -866,14 +1048,14 @@ private:
         }
         std::string joined;
         bool valid = true;
-        for (const auto& entry : *list) {
+        for (const auto& entry : list->items) {
             const auto* s = entry.as_string();
             if (s == nullptr) {
                 wrong_type(entry, "a validation method", "a string such as \"dns-01\"");
                 valid = false;
                 continue;
             }
-            const std::string& label = s->get();
+            const std::string& label = s->string;
             if (!caa::is_known_validation_method(label) || !is_parameter_value(label) ||
                 label.find(',') != std::string::npos) {
                 std::string message = "validation method " + quoted(label) +
@@ -895,14 +1077,14 @@ private:
         return joined;
     }
 
-    bool parse_params(const toml::table& params, std::vector<caa::Parameter>& parameters) {
+    bool parse_params(const Node& params, std::vector<caa::Parameter>& parameters) {
         // toml++ keeps table keys sorted; emit the parameters in the order the file wrote them.
-        std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
-        for (auto&& [key, value] : params) {
+        std::vector<std::pair<const Key*, const Node*>> ordered;
+        for (auto&& [key, value] : params.entries) {
             ordered.emplace_back(&key, &value);
         }
         std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-            return before(a.first->source(), b.first->source());
+            return toml_value::before(a.first->source(), b.first->source());
         });
         bool valid = true;
         for (const auto& [key, value] : ordered) {
@@ -929,20 +1111,20 @@ private:
                 valid = false;
                 continue;
             }
-            if (!is_parameter_value(s->get())) {
+            if (!is_parameter_value(s->string)) {
                 error("parameter-syntax", at(*value),
-                      "value " + quoted(s->get()) + " of parameter " + quoted(name) +
+                      "value " + quoted(s->string) + " of parameter " + quoted(name) +
                           " holds a character a CAA parameter value cannot hold (space, ';', "
                           "control or non-ASCII)");
                 valid = false;
                 continue;
             }
-            parameters.push_back({name, s->get()});
+            parameters.push_back({name, s->string});
         }
         return valid;
     }
 
-    void emit_issue(std::vector<PolicyRecord>& out, const std::string& tag, const toml::node& where,
+    void emit_issue(std::vector<PolicyRecord>& out, const std::string& tag, const Node& where,
                     bool critical, const caa::IssueValue& value) {
         std::string rendered = caa::render_issue_value(value, true);
         // The value is built from checked parts; parse it back so that nothing outside the
@@ -959,7 +1141,7 @@ private:
 
     // --- iodef, contactemail, contactphone, property ------------------------------------
 
-    void parse_iodef_list(const toml::node& value, std::vector<PolicyRecord>& out) {
+    void parse_iodef_list(const Node& value, std::vector<PolicyRecord>& out) {
         const auto* list = value.as_array();
         if (list == nullptr) {
             wrong_type(value, "iodef",
@@ -967,14 +1149,14 @@ private:
                                          : "a list of URLs");
             return;
         }
-        for (const auto& entry : *list) {
+        for (const auto& entry : list->items) {
             bool critical = false;
-            const toml::node* url = nullptr;
+            const Node* url = nullptr;
             if (entry.is_string()) {
                 url = &entry;
             } else if (const auto* t = entry.as_table()) {
                 bool valid = true;
-                for (auto&& [key, v] : *t) {
+                for (auto&& [key, v] : t->entries) {
                     if (key.str() == "url") {
                         url = &v;
                     } else if (key.str() == "critical") {
@@ -1000,23 +1182,23 @@ private:
                 wrong_type(*url, "url", "a string");
                 continue;
             }
-            std::string bad = forbidden_character(s->get(), false, false, false);
+            std::string bad = forbidden_character(s->string, false, false, false);
             if (!bad.empty()) {
                 error("forbidden-character", at(*url),
-                      "iodef URL " + quoted(s->get()) + " holds " + bad);
+                      "iodef URL " + quoted(s->string) + " holds " + bad);
                 continue;
             }
-            std::string problem = brief(caa::check_iodef_url(s->get()));
+            std::string problem = brief(caa::check_iodef_url(s->string));
             if (!problem.empty()) {
                 error("iodef-url", at(*url),
-                      explain("iodef " + quoted(s->get()), s->get(), problem));
+                      explain("iodef " + quoted(s->string), s->string, problem));
                 continue;
             }
-            add(out, entry, critical, "iodef", s->get());
+            add(out, entry, critical, "iodef", s->string);
         }
     }
 
-    void parse_contact_list(const std::string& tag, const toml::node& value,
+    void parse_contact_list(const std::string& tag, const Node& value,
                             std::vector<PolicyRecord>& out) {
         const auto* list = value.as_array();
         if (list == nullptr) {
@@ -1026,46 +1208,46 @@ private:
             return;
         }
         bool phone = tag == "contactphone";
-        for (const auto& entry : *list) {
+        for (const auto& entry : list->items) {
             const auto* s = entry.as_string();
             if (s == nullptr) {
                 wrong_type(entry, "an entry of " + tag, "a string");
                 continue;
             }
-            std::string bad = forbidden_character(s->get(), phone, false, false);
+            std::string bad = forbidden_character(s->string, phone, false, false);
             if (!bad.empty()) {
                 error("forbidden-character", at(entry),
-                      tag + " " + quoted(s->get()) + " holds " + bad);
+                      tag + " " + quoted(s->string) + " holds " + bad);
                 continue;
             }
-            std::string problem = brief(phone ? caa::check_contact_phone(s->get())
-                                              : caa::check_contact_email(s->get()));
+            std::string problem = brief(phone ? caa::check_contact_phone(s->string)
+                                              : caa::check_contact_email(s->string));
             if (!problem.empty()) {
                 error(phone ? "contact-phone" : "contact-email", at(entry),
-                      explain(tag + " " + quoted(s->get()), s->get(), problem));
+                      explain(tag + " " + quoted(s->string), s->string, problem));
                 continue;
             }
-            add(out, entry, false, tag, s->get());
+            add(out, entry, false, tag, s->string);
         }
     }
 
-    void parse_property_list(const toml::node& value, std::vector<PolicyRecord>& out) {
+    void parse_property_list(const Node& value, std::vector<PolicyRecord>& out) {
         const auto* list = value.as_array();
         if (list == nullptr) {
             wrong_type(value, "property", "a list of tables { tag = \"...\", value = \"...\" }");
             return;
         }
-        for (const auto& entry : *list) {
+        for (const auto& entry : list->items) {
             const auto* t = entry.as_table();
             if (t == nullptr) {
                 wrong_type(entry, "a property entry", "a table { tag = \"...\", value = \"...\" }");
                 continue;
             }
-            const toml::node* tag_node = nullptr;
-            const toml::node* value_node = nullptr;
+            const Node* tag_node = nullptr;
+            const Node* value_node = nullptr;
             bool critical = false;
             bool valid = true;
-            for (auto&& [key, v] : *t) {
+            for (auto&& [key, v] : t->entries) {
                 if (key.str() == "tag") {
                     tag_node = &v;
                 } else if (key.str() == "value") {
@@ -1089,26 +1271,26 @@ private:
                 wrong_type(*value_node, "value", "a string");
                 continue;
             }
-            std::string bad = forbidden_character(v->get(), true, true, true);
+            std::string bad = forbidden_character(v->string, true, true, true);
             if (!bad.empty()) {
                 error("forbidden-character", at(*value_node),
-                      "property value " + quoted(v->get()) + " holds " + bad);
+                      "property value " + quoted(v->string) + " holds " + bad);
                 continue;
             }
             if (!tag || !valid) {
                 continue;
             }
-            add(out, entry, critical, *tag, v->get());
+            add(out, entry, critical, *tag, v->string);
         }
     }
 
-    std::optional<std::string> check_property_tag(const toml::node& node) {
+    std::optional<std::string> check_property_tag(const Node& node) {
         const auto* s = node.as_string();
         if (s == nullptr) {
             wrong_type(node, "tag", "a string");
             return std::nullopt;
         }
-        const std::string& tag = s->get();
+        const std::string& tag = s->string;
         if (!is_alnum(tag)) {
             error("property-tag", at(node),
                   "property tag " + quoted(tag) +
@@ -1122,7 +1304,7 @@ private:
                       " is reserved by RFC 8659 (auth, path, policy) and must not be used");
             return std::nullopt;
         }
-        if (record_key_index(lower) && lower != "property") {
+        if (record_key_named(lower) && lower != "property") {
             error("property-tag-has-key", at(node),
                   "property tag " + quoted(tag) + " has a key of its own: use " + lower +
                       " = [...] instead of property");
@@ -1137,24 +1319,95 @@ private:
     }
 
     const std::string& file_;
+    const std::string* interned_file_;
     SharedState& shared_;
     Diagnostics& diagnostics_;
+    bool fast_;
+    std::optional<Node> version_;
+    Spec default_spec_;
+    bool any_domain_ = false;
+    std::unordered_set<std::string> invalid_names_; // fast reader: raw names, to see repeats
+    std::unordered_map<std::string, std::string> quiet_issuers_; // raw issuer -> value emitted
 };
 
-Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& diagnostics) {
-    // Sort by precomputed canonical keys: one string comparison each, fast for 100,000 names.
-    std::vector<std::pair<std::string, std::size_t>> order;
-    order.reserve(shared.domains.size());
-    for (std::size_t i = 0; i < shared.domains.size(); ++i) {
-        order.emplace_back(canonical_sort_key(shared.domains[i].name), i);
+// The indices of `domains` in DNS canonical order. Sorted by keys whose byte order is that
+// order (dns_name::canonical_sort_key), all in one buffer; each compared first by the 8 bytes
+// after the prefix that every key shares (a policy's names mostly share their last labels),
+// so that most comparisons are of two integers.
+std::vector<std::uint32_t> canonical_order(const std::vector<Domain>& domains) {
+    std::string keys;
+    std::vector<std::size_t> starts;
+    starts.reserve(domains.size() + 1);
+    keys.reserve(domains.size() * 24);
+    for (const auto& domain : domains) {
+        starts.push_back(keys.size());
+        append_canonical_sort_key(keys, domain.name);
     }
-    std::sort(order.begin(), order.end());
+    starts.push_back(keys.size());
+    auto key = [&](std::size_t i) {
+        return std::string_view(keys).substr(starts[i], starts[i + 1] - starts[i]);
+    };
+    std::size_t shared_prefix = domains.empty() ? 0 : key(0).size();
+    for (std::size_t i = 1; i < domains.size() && shared_prefix > 0; ++i) {
+        std::string_view k = key(i);
+        std::size_t n = 0;
+        while (n < shared_prefix && n < k.size() && k[n] == keys[n]) {
+            ++n;
+        }
+        shared_prefix = n;
+    }
+    struct Item {
+        std::uint64_t head; // big-endian bytes after the shared prefix, zero-padded
+        std::uint32_t index;
+    };
+    std::vector<Item> items;
+    items.reserve(domains.size());
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+        std::string_view k = key(i);
+        std::uint64_t head = 0;
+        for (std::size_t b = 0; b < 8; ++b) {
+            std::size_t at = shared_prefix + b;
+            head = (head << 8) | (at < k.size() ? static_cast<unsigned char>(k[at]) : 0U);
+        }
+        items.push_back(Item{head, static_cast<std::uint32_t>(i)});
+    }
+    std::sort(items.begin(), items.end(), [&](const Item& x, const Item& y) {
+        if (x.head != y.head) {
+            return x.head < y.head;
+        }
+        int c = key(x.index).compare(key(y.index));
+        return c != 0 ? c < 0 : x.index < y.index;
+    });
+    std::vector<std::uint32_t> order;
+    order.reserve(items.size());
+    for (const auto& item : items) {
+        order.push_back(item.index);
+    }
+    return order;
+}
+
+Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& diagnostics) {
+    shared.defined.clear(); // its indices would not survive the sort
+    std::vector<std::uint32_t> source = canonical_order(shared.domains);
+    // Cycle by cycle: position i takes the domain at source[i].
+    for (std::size_t i = 0; i < source.size(); ++i) {
+        if (source[i] == i) {
+            continue;
+        }
+        Domain held = std::move(shared.domains[i]);
+        std::size_t at = i;
+        while (source[at] != i) {
+            std::size_t from = source[at];
+            shared.domains[at] = std::move(shared.domains[from]);
+            source[at] = static_cast<std::uint32_t>(at);
+            at = from;
+        }
+        shared.domains[at] = std::move(held);
+        source[at] = static_cast<std::uint32_t>(at);
+    }
     Policy policy;
     policy.files = std::move(files);
-    policy.domains.reserve(order.size());
-    for (const auto& [key, index] : order) {
-        policy.domains.push_back(std::move(shared.domains[index]));
-    }
+    policy.domains = std::move(shared.domains);
     for (const auto& domain : policy.domains) {
         if (domain.inherit && policy.expected_for(domain.name) == nullptr) {
             diagnostics.warning("inherit-without-parent", domain.location,
@@ -1166,13 +1419,48 @@ Policy finish(std::vector<std::string> files, SharedState& shared, Diagnostics& 
     return policy;
 }
 
-void load_text(std::string_view text, const std::string& name, SharedState& shared,
-               Diagnostics& diagnostics,
-               const std::function<void(std::shared_ptr<void>)>* keep_tree = nullptr) {
+// Reads one file into `shared`: the fast reader when the text is inside its subset, toml++
+// otherwise (or always, or never, as `reader` says). False when only the fast reader was
+// allowed and it declined.
+bool load_text(std::string_view text, const std::string& name, SharedState& shared,
+               Diagnostics& diagnostics, Reader reader) {
     Diagnostics found;
-    FileLoader(name, shared, found).load(text, keep_tree);
+    bool done = false;
+    if (reader != Reader::toml_only) {
+        std::size_t mark = shared.domains.size();
+        // About one table header per domain: the set of names is sized once, not rehashed.
+        std::size_t headers = 0;
+        for (std::size_t at = text.find("\n["); at != std::string_view::npos;
+             at = text.find("\n[", at + 2)) {
+            ++headers;
+        }
+        shared.defined.reserve(shared.domains.size() + headers);
+        try {
+            FileLoader loader(name, shared, found, true);
+            read_fast(text, loader);
+            done = true;
+        } catch (const FastReaderDeclined&) {
+            shared.roll_back(mark);
+            found = Diagnostics();
+        }
+    }
+    if (!done) {
+        if (reader == Reader::fast_only) {
+            return false;
+        }
+        // The fast reader bounds its own nesting (far below this): toml++ needs the pre-scan.
+        if (auto deep = find_excessive_nesting(text)) {
+            found.error("nesting-too-deep", Location{name, deep->line, deep->column},
+                        "the TOML nests deeper than " + std::to_string(max_nesting) +
+                            " levels (tables, dotted keys, arrays); a policy needs about 5");
+            diagnostics.append(found);
+            return true;
+        }
+        FileLoader(name, shared, found, false).load_with_toml(text);
+    }
     found.sort_by_location();
     diagnostics.append(found);
+    return true;
 }
 
 } // namespace
@@ -1181,7 +1469,7 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
     SharedState shared;
     for (const auto& path : paths) {
         std::string text = read_input(path); // "-": standard input
-        load_text(text, input_display_name(path), shared, diagnostics);
+        load_text(text, input_display_name(path), shared, diagnostics, Reader::automatic);
     }
     std::vector<std::string> shown;
     shown.reserve(paths.size());
@@ -1194,13 +1482,21 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics) {
 }
 
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics) {
-    return load_from_string(text, name, diagnostics, LoadOptions{});
+    return *load_from_string(text, name, diagnostics, Reader::automatic);
 }
 
-Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics,
-                        const LoadOptions& options) {
+std::optional<Policy> load_from_string(std::string_view text, const std::string& name,
+                                       Diagnostics& diagnostics, Reader reader) {
+    return load_from_string(text, name, diagnostics, reader, LoadOptions{});
+}
+
+std::optional<Policy> load_from_string(std::string_view text, const std::string& name,
+                                       Diagnostics& diagnostics, Reader reader,
+                                       const LoadOptions& options) {
     SharedState shared;
-    load_text(text, name, shared, diagnostics, &options.keep_tree);
+    if (!load_text(text, name, shared, diagnostics, reader)) {
+        return std::nullopt;
+    }
     Policy policy = finish({name}, shared, diagnostics);
     if (options.advice) {
         advise(policy, diagnostics);

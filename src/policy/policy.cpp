@@ -5,8 +5,29 @@
 #include "sort_key.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_set>
 
 namespace caapol::policy {
+
+const std::string& PolicyLocation::no_file() {
+    static const std::string empty;
+    return empty;
+}
+
+PolicyLocation::PolicyLocation(const Location& location)
+    : file(intern_file_name(location.file)), line(location.line), column(location.column) {}
+
+const std::string* intern_file_name(const std::string& name) {
+    if (name.empty()) {
+        return &PolicyLocation::no_file();
+    }
+    // Node-based: addresses stay valid as the set grows. Loads may run on several threads.
+    static std::mutex mutex;
+    static std::unordered_set<std::string> names;
+    std::lock_guard<std::mutex> lock(mutex);
+    return &*names.insert(name).first;
+}
 
 std::vector<caa::Record> Domain::record_set() const {
     std::vector<caa::Record> out;
@@ -19,6 +40,21 @@ std::vector<caa::Record> Domain::record_set() const {
 
 std::string canonical_sort_key(std::string_view normalized_name) {
     return dns_name::canonical_sort_key(normalized_name);
+}
+
+void append_canonical_sort_key(std::string& out, std::string_view normalized_name) {
+    // As dns_name::canonical_sort_key: labels from the rightmost, each followed by '\0'.
+    std::size_t end = normalized_name.size();
+    while (end > 0) {
+        std::size_t dot = normalized_name.rfind('.', end - 1);
+        std::size_t start = dot == std::string_view::npos ? 0 : dot + 1;
+        out.append(normalized_name.substr(start, end - start));
+        out.push_back('\0');
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        end = dot;
+    }
 }
 
 namespace {

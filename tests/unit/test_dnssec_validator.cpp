@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <doctest/doctest.h>
 #include <fstream>
+#include <ldns/ldns.h>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -37,9 +38,116 @@ std::string unsigned_caa_answer() {
 const char* anchor_text = "example. 3600 IN DS 27280 13 2 "
                           "1D3C8E3A4B54E0E5F3F6C9E8D1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4\n";
 
+// A zone "example." with one key made by ldns, whose answers it signs.
+struct SignedZone {
+    ldns_key_list* keys = ldns_key_list_new();
+    std::string dnskey_text;
+
+    SignedZone(ldns_signing_algorithm algorithm, std::uint16_t bits) {
+        ldns_key* key = ldns_key_new_frm_algorithm(algorithm, bits);
+        REQUIRE(key != nullptr);
+        ldns_key_set_pubkey_owner(key, ldns_dname_new_frm_str("example."));
+        ldns_key_set_flags(key, 257);
+        ldns_key_set_inception(key, 1700000000);
+        ldns_key_set_expiration(key, 1900000000);
+        ldns_rr* dnskey = ldns_key2rr(key);
+        ldns_key_set_keytag(key, ldns_calc_keytag(dnskey));
+        char* text = ldns_rr2str(dnskey);
+        dnskey_text = text;
+        std::free(text);
+        ldns_rr_free(dnskey);
+        ldns_key_list_push_key(keys, key);
+    }
+    ~SignedZone() { ldns_key_list_free(keys); }
+
+    // The wire form of an answer to qname/qtype holding the record `record_text` and its RRSIG.
+    std::string answer(const char* qname, ldns_rr_type qtype,
+                       const std::string& record_text) const {
+        ldns_rr* record = nullptr;
+        REQUIRE(ldns_rr_new_frm_str(&record, record_text.c_str(), 3600, nullptr, nullptr) ==
+                LDNS_STATUS_OK);
+        ldns_rr_list* list = ldns_rr_list_new();
+        ldns_rr_list_push_rr(list, record);
+        ldns_rr_list* sigs = ldns_sign_public(list, keys);
+        REQUIRE(sigs != nullptr);
+        ldns_pkt* pkt = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype, LDNS_RR_CLASS_IN,
+                                           LDNS_QR | LDNS_AA);
+        ldns_pkt_push_rr_list(pkt, LDNS_SECTION_ANSWER, list);
+        ldns_pkt_push_rr_list(pkt, LDNS_SECTION_ANSWER, sigs);
+        ldns_rr_list_free(list); // the records now belong to the packet
+        ldns_rr_list_free(sigs);
+        std::uint8_t* wire = nullptr;
+        std::size_t size = 0;
+        REQUIRE(ldns_pkt2wire(&wire, pkt, &size) == LDNS_STATUS_OK);
+        std::string out(reinterpret_cast<const char*>(wire), size);
+        std::free(wire);
+        ldns_pkt_free(pkt);
+        return out;
+    }
+};
+
+void replace_all(std::string* s, const std::string& from, const std::string& to) {
+    for (std::size_t at = s->find(from); at != std::string::npos; at = s->find(from, at)) {
+        s->replace(at, from.size(), to);
+        at += to.size();
+    }
+}
+
 } // namespace
 
 TEST_SUITE("dnssec") {
+    TEST_CASE("a good signature is secure and verified once, whatever the letter case; a changed "
+              "record is bogus") {
+        struct Case {
+            ldns_signing_algorithm algorithm;
+            std::uint16_t bits;
+        };
+        for (Case c : {Case{LDNS_SIGN_ECDSAP256SHA256, 256}, Case{LDNS_SIGN_RSASHA256, 2048},
+                       Case{LDNS_SIGN_ED25519, 256}}) {
+            CAPTURE(c.algorithm);
+            SignedZone zone(c.algorithm, c.bits);
+            std::string file = temp_file(zone.dnskey_text);
+            Options options;
+            options.trust_anchor_files = {file};
+            options.now = 1800000000;
+            std::string keys = zone.answer("example.", LDNS_RR_TYPE_DNSKEY, zone.dnskey_text);
+            Validator v(options, [&](const std::string& name, std::uint16_t type, FetchDone done) {
+                REQUIRE(name == "example");
+                REQUIRE(type == type_dnskey);
+                done(keys, "test@53", "");
+            });
+            std::string answer =
+                zone.answer("www.example.", LDNS_RR_TYPE_CAA, "www.example. CAA 0 issue \"ca\"");
+            std::optional<Status> got;
+            v.validate(answer, "www.example", 257, "test@53", [&](Status s) { got = s; });
+            REQUIRE(got);
+            CHECK(got->state == State::secure);
+            CHECK(v.signatures_verified() == 2); // the DNSKEY RRset and the CAA RRset
+
+            // 0x20: the same records in other letters are the same signed data.
+            std::string mixed = answer;
+            replace_all(&mixed, "\3www", "\3WwW");
+            REQUIRE(mixed != answer);
+            got.reset();
+            v.validate(mixed, "WwW.example", 257, "test@53", [&](Status s) { got = s; });
+            REQUIRE(got);
+            CHECK(got->state == State::secure);
+            CHECK(v.signatures_verified() == 2);
+
+            std::string changed = answer;
+            replace_all(&changed, "issueca", "issuecb");
+            REQUIRE(changed != answer);
+            got.reset();
+            v.validate(changed, "www.example", 257, "test@53", [&](Status s) { got = s; });
+            REQUIRE(got);
+            CHECK(got->state == State::bogus);
+            CHECK(got->reason.find(
+                      "CAA RRset of www.example: signature does not verify (key tag") == 0);
+            CHECK(v.signatures_verified() == 3);
+            std::remove(file.c_str());
+        }
+    }
+
     TEST_CASE("states fold to the weakest, with the earliest expiry") {
         Status s;
         Status secure{State::secure, "", 2000, "later", false};

@@ -92,7 +92,7 @@ TEST_SUITE("policy") {
         CHECK(d.records[2].location.line == 9);
         CHECK(d.records[2].location.column == 13);
         CHECK(d.location.line == 2);
-        CHECK(d.location.file == "p.toml");
+        CHECK(d.location.file_name() == "p.toml");
         CHECK(d.record_set().size() == 10);
     }
 

@@ -62,9 +62,9 @@ std::vector<output::PolicyEntry> derive(std::vector<ObservedSet> sets, Diagnosti
 // loader error becomes an error at the record the line was written for ("the policy format
 // cannot hold ..."), and any difference in records or TTLs is an error at the domain's first
 // record (only with `compare`: when nothing was refused before, so that every record was
-// written). `name` names the text in the loader's messages. The loaded policy and the TOML
-// tree it came from are handed to `keep` (the command leaves them to the OS at exit: freeing
-// them took a sixth of a large run); the policy is returned, valid while `keep` holds it.
+// written). `name` names the text in the loader's messages. The loaded policy is handed to
+// `keep` (the command leaves it to the OS at exit: freeing it took a tenth of a large run);
+// it is returned, valid while `keep` holds it.
 // `want_keys`: derive's set_keys of `entries` (computed here when nullptr).
 const policy::Policy*
 check_round_trip(const output::WrittenPolicy& written, const std::string& name,

@@ -6,6 +6,7 @@
 
 #include "caapol/policy/policy.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,13 @@ struct GenerateError {
 // CAA RRset). The result is the whole output, ending with a newline. Throws GenerateError.
 std::string render(Format format, const std::vector<policy::Domain>& domains,
                    const GenerateOptions& options);
+
+// Same, handed to `write` in pieces as it is rendered, for the formats that can (zone,
+// rfc3597: a million domains need not be held as one string); the others in one piece.
+// Every GenerateError is thrown before the first piece is written.
+using TextSink = std::function<void(std::string_view)>;
+void render_to(Format format, const std::vector<policy::Domain>& domains,
+               const GenerateOptions& options, const TextSink& write);
 
 // The origin given on the command line, normalized; throws GenerateError when it is not a
 // valid host name.

@@ -6,8 +6,7 @@
 #include "caapol/core/diagnostic.hpp"
 
 #include <cstdint>
-#include <functional>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,14 +15,36 @@ namespace caapol::policy {
 
 inline constexpr std::uint32_t default_ttl = 3600;
 
+// A Location in 16 bytes: the file name is interned once per distinct name and shared by every
+// record and domain of the file (a million domains carried a million copies of the path).
+// Converts to and from Location, so it goes wherever a Location is expected.
+struct PolicyLocation {
+    const std::string* file = &no_file();
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+
+    PolicyLocation() = default;
+    PolicyLocation(const Location& location); // NOLINT: implicit, like a Location
+    PolicyLocation(const std::string* interned_file, std::uint32_t line_number,
+                   std::uint32_t column_number)
+        : file(interned_file), line(line_number), column(column_number) {}
+    operator Location() const { return Location{*file, line, column}; } // NOLINT
+    const std::string& file_name() const { return *file; }
+
+    static const std::string& no_file();
+};
+
+// The shared copy of a file name, kept for the life of the process (one per distinct name).
+const std::string* intern_file_name(const std::string& name);
+
 struct PolicyRecord {
-    caa::Record record; // canonical: lower-case tag and issuer
-    Location location;  // the list entry (or key) that produced it
+    caa::Record record;      // canonical: lower-case tag and issuer
+    PolicyLocation location; // the list entry (or key) that produced it
 };
 
 struct Domain {
-    std::string name;  // normalized: lower case, no trailing dot
-    Location location; // the [domain."..."] header
+    std::string name;        // normalized: lower case, no trailing dot
+    PolicyLocation location; // the [domain."..."] header
     bool inherit = false;
     std::uint32_t ttl = default_ttl;
     // In generation order: issue, issuewild, issuemail, issuevmc, iodef, contactemail,
@@ -77,15 +98,20 @@ Policy load(const std::vector<std::string>& paths, Diagnostics& diagnostics);
 // Same, from text already in memory (`name` is used in locations). For tests and fuzzing.
 Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics);
 
+// How the TOML text is read. `automatic` (what load does): the fast reader of the policy subset
+// of TOML, and toml++ for any file outside it. The other two exist so that tests can compare
+// the readers: `fast_only` gives nullopt where the fast reader declines, `toml_only` never uses it.
+enum class Reader { automatic, fast_only, toml_only };
+std::optional<Policy> load_from_string(std::string_view text, const std::string& name,
+                                       Diagnostics& diagnostics, Reader reader);
+
 struct LoadOptions {
     // The RFC 8657 advice pass (advice.cpp: warnings and notes only, never errors). Off where
     // only errors matter (import's round trip: a tenth of a large import).
     bool advice = true;
-    // When set, the parsed TOML tree is handed here instead of being freed (the command leaves
-    // it to the OS at exit: freeing a large tree took some 7% of an import).
-    std::function<void(std::shared_ptr<void>)> keep_tree;
 };
-Policy load_from_string(std::string_view text, const std::string& name, Diagnostics& diagnostics,
-                        const LoadOptions& options);
+std::optional<Policy> load_from_string(std::string_view text, const std::string& name,
+                                       Diagnostics& diagnostics, Reader reader,
+                                       const LoadOptions& options);
 
 } // namespace caapol::policy
