@@ -36,7 +36,7 @@ namespace {
 
 const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
-    "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
+    "                     [--names FILE] [--format text|json|jsonl|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
     "                     [--shard K/N] [--strict] [--quiet] [-o FILE]\n"
     "                     [--dnssec validate|require|off] [--trust-anchor FILE]...\n"
@@ -93,7 +93,7 @@ Shard parse_shard(const std::string& text) {
 // 100,000-name run).
 diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string& format,
                                     bool fix) {
-    if (fix || format == "json") {
+    if (fix || format == "json" || format == "jsonl") {
         return std::move(result); // the script and JSON use everything
     }
     diff::NameResult shown;
@@ -474,7 +474,8 @@ int run_verify(const Arguments& args) {
         ("names", po::value<std::string>()->value_name("FILE"),
          "also check the names in FILE (one per line, '#' comments)") //
         ("format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
-         "text, json or prometheus (node_exporter textfile collector)") //
+         "text, json, jsonl (JSON Lines: one object per name, then the summary) or prometheus "
+         "(node_exporter textfile collector)") //
         ("fix", po::value<std::string>()->value_name("FORMAT"),
          "write a script that makes live DNS match the policy for the drifted names: "
          "nsupdate") //
@@ -518,9 +519,11 @@ int run_verify(const Arguments& args) {
         throw UsageError{"verify", "a POLICY file is needed"};
     }
     std::string format = values["format"].as<std::string>();
-    if (format != "text" && format != "json" && format != "prometheus") {
+    const std::optional<output::ResultsFormat> results_format =
+        output::parse_results_format(format);
+    if (!results_format) {
         throw UsageError{"verify", "--format '" + text::escape_for_terminal(format) +
-                                       "': expected text, json or prometheus"};
+                                       "': expected text, json, jsonl or prometheus"};
     }
     bool fix = false;
     if (values.count("fix") > 0) {
@@ -749,13 +752,9 @@ int run_verify(const Arguments& args) {
                 return exit_input;
             }
         }
-    } else if (format == "json") {
-        rendered << output::render_results_json(results);
-    } else if (format == "prometheus") {
-        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
-        rendered << output::render_results_prometheus(results, dnssec.options.now);
     } else {
-        rendered << output::render_results_text(results);
+        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
+        rendered << output::render_results(*results_format, results, dnssec.options.now);
     }
     out.write(rendered.str());
     out.finish(); // whatever the exit status: a monitoring job must see the drift

@@ -142,6 +142,48 @@ class ThroughResolver(unittest.TestCase):
         self.assertEqual(u["actual"][0]["tag"], "ISSUE")
         self.assertEqual(doc["summary"], {"checked": 16, "ok": 11, "drift": 5, "unchecked": 0, "error": 0})
 
+    def test_jsonl_exact_straight_at_nsd(self):
+        # NSD answers with fixed TTLs (a resolver counts them down): the output is exact.
+        p = verify("--format", "jsonl", data("ok.toml"), resolver=NSD.endpoint)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        expected = (
+            '{"name":"example.test","status":"ok","expected_from":"example.test",'
+            '"relevant_name":"example.test","found_at":"example.test","expected":['
+            '{"flags":0,"tag":"issue","value":"ca.example"},'
+            '{"flags":0,"tag":"iodef","value":"mailto:security@example.test"}],"actual":['
+            '{"flags":0,"tag":"issue","value":"ca.example","ttl":300},'
+            '{"flags":0,"tag":"iodef","value":"mailto:security@example.test","ttl":300}],'
+            '"missing":[],'
+            '"unexpected":[],"path":["example.test"],"notes":[],"servers":[],'
+            '"servers_disagree":false,"error":null,"dnssec":null,"steps":[]}\n'
+            '{"name":"direct.example.test","status":"ok","expected_from":"direct.example.test",'
+            '"relevant_name":"direct.example.test","found_at":"direct.example.test","expected":['
+            '{"flags":0,"tag":"issue","value":"direct.example"}],"actual":['
+            '{"flags":0,"tag":"issue","value":"direct.example","ttl":300}],"missing":[],'
+            '"unexpected":[],"path":["direct.example.test"],"notes":[],"servers":[],'
+            '"servers_disagree":false,"error":null,"dnssec":null,"steps":[]}\n'
+            '{"version":1,"summary":{"checked":2,"ok":2,"drift":0,"unchecked":0,"error":0}}\n')
+        self.assertEqual(p.stdout, expected)
+
+    def test_jsonl_lines_are_the_json_entries(self):
+        # Straight at NSD (fixed TTLs), both formats: line k of JSON Lines is results[k] of
+        # JSON, and the last line is JSON's summary.
+        args = ["--names", data("names.txt"), data("example.toml")]
+        lines_run = verify("--format", "jsonl", *args, resolver=NSD.endpoint)
+        json_run = verify("--format", "json", *args, resolver=NSD.endpoint)
+        self.assertEqual(lines_run.returncode, 1, lines_run.stderr)
+        self.assertEqual(json_run.returncode, 1, json_run.stderr)
+        self.assertTrue(lines_run.stdout.endswith("}\n"))
+        lines = [json.loads(line) for line in lines_run.stdout.splitlines()]
+        doc = json.loads(json_run.stdout)
+        self.assertEqual(len(doc["results"]), 16)
+        self.assertEqual(lines[:-1], doc["results"])
+        self.assertEqual(lines[-1], {"version": 1, "summary": doc["summary"]})
+        # The same bytes too: one renderer for both formats.
+        json_entries = json_run.stdout.split("\n")[1:-2]
+        self.assertEqual([e.rstrip(",") for e in json_entries],
+                         lines_run.stdout.splitlines()[:-1])
+
     def test_servfail_is_error_and_wins_over_drift(self):
         p = verify("--format", "json", data("broken.toml"))
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
