@@ -426,7 +426,7 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
         // Not a structured binding: clang 14 cannot capture one (C++20 P1091).
         auto& slot = entry.second;
         lookups.lookup_caa(route, entry.first,
-                           [&slot](const dns::CaaAnswer& answer) { slot = answer.answer; });
+                           [&slot](const climb::LiveAnswer& answer) { slot = answer.answer; });
     }
     lookups.run();
     auto set_key = [](const std::vector<climb::SourcedRecord>& records) {

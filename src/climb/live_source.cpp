@@ -8,6 +8,45 @@
 
 namespace caapol::climb {
 
+static_assert(dns::max_aliases_in_answer >= 2 * max_alias_hops,
+              "an answer may carry the longest chain the climber accepts, loops included");
+
+namespace {
+
+AnswerKind kind_of(dns::CaaKind kind) {
+    switch (kind) {
+    case dns::CaaKind::records:
+        return AnswerKind::records;
+    case dns::CaaKind::empty:
+        return AnswerKind::empty;
+    case dns::CaaKind::nxdomain:
+        return AnswerKind::nxdomain;
+    case dns::CaaKind::alias:
+        return AnswerKind::alias;
+    case dns::CaaKind::failure:
+        break;
+    }
+    return AnswerKind::failure;
+}
+
+} // namespace
+
+LiveAnswer from_dns(dns::CaaAnswer&& in) {
+    LiveAnswer out;
+    out.referral = in.referral;
+    Answer& answer = out.answer;
+    answer.kind = kind_of(in.kind);
+    answer.records.reserve(in.records.size());
+    for (auto& r : in.records) {
+        answer.records.push_back(SourcedRecord{std::move(r.record), r.ttl, {}});
+    }
+    answer.target = std::move(in.target);
+    answer.aliases = std::move(in.aliases);
+    answer.reason = std::move(in.reason);
+    answer.server = std::move(in.server);
+    return out;
+}
+
 Route::Route(std::vector<dns::Server> servers, bool recursion_desired) {
     auto data = std::make_shared<Data>();
     data->recursion_desired = recursion_desired;
@@ -45,8 +84,8 @@ LiveLookups::Table& LiveLookups::table_for(const Route& route) {
     return it->second;
 }
 
-const dns::CaaAnswer* LiveLookups::find_or_request(const Route& route, const std::string& name,
-                                                   Waiter waiter) {
+const LiveAnswer* LiveLookups::find_or_request(const Route& route, const std::string& name,
+                                               Waiter waiter) {
     Table& table = table_for(route);
     auto [it, inserted] = table.try_emplace(name);
     Entry& entry = it->second;
@@ -64,7 +103,7 @@ const dns::CaaAnswer* LiveLookups::find_or_request(const Route& route, const std
 }
 
 void LiveLookups::lookup_caa(const Route& route, const std::string& name, Waiter done) {
-    if (const dns::CaaAnswer* answer = find_or_request(route, name, done)) {
+    if (const LiveAnswer* answer = find_or_request(route, name, done)) {
         done(*answer);
     }
 }
@@ -92,9 +131,9 @@ void LiveLookups::send(Node& node) {
 void LiveLookups::on_answer(Node& node, const dns::Response& response) {
     Entry& entry = node.second;
     const std::string& server = entry.route.display(entry.server_index);
-    dns::CaaAnswer answer;
+    LiveAnswer answer;
     if (response.ok) {
-        answer = dns::interpret_caa(response.wire, node.first, server);
+        answer = from_dns(dns::interpret_caa(response.wire, node.first, server));
     } else {
         answer.answer.kind = AnswerKind::failure;
         answer.answer.reason = response.error;
@@ -223,7 +262,7 @@ LiveSource::LiveSource(std::vector<dns::Server> servers, const dns::EngineOption
 Answer LiveSource::lookup(const std::string& name) {
     Answer result;
     lookups_.lookup_caa(route_, dns_name::normalize(name),
-                        [&result](const dns::CaaAnswer& answer) { result = answer.answer; });
+                        [&result](const LiveAnswer& answer) { result = answer.answer; });
     lookups_.run();
     return result;
 }
@@ -273,13 +312,13 @@ struct Driver {
     }
 
     // `arrived`: the answer to the pending query, handed over by the cache (no second lookup).
-    void advance(std::size_t slot, const dns::CaaAnswer* arrived = nullptr) {
+    void advance(std::size_t slot, const LiveAnswer* arrived = nullptr) {
         Climber& climber = *active[slot].climber;
         const ClimbRequest& request = active[slot].request;
-        auto resume = [this, slot](const dns::CaaAnswer& answer) { advance(slot, &answer); };
+        auto resume = [this, slot](const LiveAnswer& answer) { advance(slot, &answer); };
         while (const std::string* name = climber.next_query()) {
             const Route& route = route_for(request, *name);
-            const dns::CaaAnswer* answer = arrived;
+            const LiveAnswer* answer = arrived;
             arrived = nullptr;
             if (answer == nullptr) {
                 answer = lookups.find_or_request(route, *name, resume);

@@ -1,7 +1,6 @@
 #include "caapol/dns/message.hpp"
 
 #include "caapol/caa/record.hpp"
-#include "caapol/climb/climb.hpp"
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
 
@@ -225,9 +224,9 @@ bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool k
     return true;
 }
 
-climb::Answer failure(std::string reason, const std::string& server) {
-    climb::Answer a;
-    a.kind = climb::AnswerKind::failure;
+CaaAnswer failure(std::string reason, const std::string& server) {
+    CaaAnswer a;
+    a.kind = CaaKind::failure;
     a.reason = std::move(reason);
     a.server = server;
     return a;
@@ -453,15 +452,15 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     std::string error;
     auto message = parse_message(wire, &error, false);
     if (!message) {
-        result.answer = failure(error, server);
+        result = failure(error, server);
         return result;
     }
     const Message& m = *message;
     if (m.rcode != rcode_noerror && m.rcode != rcode_nxdomain) {
-        result.answer = failure("the server answered " + rcode_name(m.rcode), server);
+        result = failure("the server answered " + rcode_name(m.rcode), server);
         return result;
     }
-    climb::Answer& answer = result.answer;
+    CaaAnswer& answer = result;
     answer.server = server;
 
     // Follow the CNAME/DNAME chain inside the answer, as far as it goes.
@@ -473,7 +472,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     }
     std::string_view current = original; // views `original` or the last of `aliases`
     std::vector<std::string> aliases;
-    for (std::size_t hop = 0; hop <= 2 * climb::max_alias_hops; ++hop) {
+    for (std::size_t hop = 0; hop <= max_aliases_in_answer; ++hop) {
         bool have_caa = false;
         for (const auto& rr : m.answer) {
             if (rr.type == type_caa && rr.owner == current) {
@@ -481,17 +480,16 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
                 std::string rdata_error;
                 auto record = caa::from_rdata(rr.rdata, &rdata_error);
                 if (!record) {
-                    result.answer =
-                        failure("a CAA record of " + text::escape_for_terminal(current) +
-                                    " does not parse: " + rdata_error,
-                                server);
+                    result = failure("a CAA record of " + text::escape_for_terminal(current) +
+                                         " does not parse: " + rdata_error,
+                                     server);
                     return result;
                 }
-                answer.records.push_back(climb::SourcedRecord{*record, rr.ttl, {}});
+                answer.records.push_back(CaaRecord{*record, rr.ttl});
             }
         }
         if (have_caa) {
-            answer.kind = climb::AnswerKind::records;
+            answer.kind = CaaKind::records;
             answer.aliases = std::move(aliases);
             return result;
         }
@@ -524,7 +522,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
         }
         if (seen) {
             // A loop inside the answer: hand it to the climber, which reports it.
-            answer.kind = climb::AnswerKind::alias;
+            answer.kind = CaaKind::alias;
             answer.target = next;
             answer.aliases = std::move(aliases);
             return result;
@@ -534,7 +532,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     }
 
     if (m.rcode == rcode_nxdomain) {
-        answer.kind = climb::AnswerKind::nxdomain;
+        answer.kind = CaaKind::nxdomain;
         answer.aliases = std::move(aliases);
         return result;
     }
@@ -546,25 +544,25 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
             has_soa = has_soa || rr.type == type_soa;
         }
         if (!m.authoritative && m.answer.empty() && has_ns && !has_soa) {
+            result = failure("referral: the server is not authoritative for " +
+                                 text::escape_for_terminal(current),
+                             server);
             result.referral = true;
-            result.answer = failure("referral: the server is not authoritative for " +
-                                        text::escape_for_terminal(current),
-                                    server);
             return result;
         }
-        answer.kind = climb::AnswerKind::empty;
+        answer.kind = CaaKind::empty;
         return result;
     }
     // The chain ended at an alias target without data: NODATA if the answer says so (an SOA
     // of the target's zone), else the server did not resolve the target (out of its zone).
     for (const auto& rr : m.authority) {
         if (rr.type == type_soa && dns_name::is_at_or_below(current, rr.owner)) {
-            answer.kind = climb::AnswerKind::empty;
+            answer.kind = CaaKind::empty;
             answer.aliases = std::move(aliases);
             return result;
         }
     }
-    answer.kind = climb::AnswerKind::alias;
+    answer.kind = CaaKind::alias;
     answer.target = std::string(current);
     aliases.pop_back();
     answer.aliases = std::move(aliases);

@@ -2,6 +2,7 @@
 // sends, the answer is classified (failure with a reason when it is not usable) and the
 // climber takes it without crashing.
 #include "caapol/climb/climb.hpp"
+#include "caapol/climb/live_source.hpp"
 #include "caapol/dns/message.hpp"
 
 #include <cstdint>
@@ -12,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view wire(reinterpret_cast<const char*>(data), size);
     std::string error;
     (void)caapol::dns::parse_message(wire, &error);
-    auto interpreted = caapol::dns::interpret_caa(wire, "a.fuzz.test", "127.0.0.1@53");
+    auto interpreted =
+        caapol::climb::from_dns(caapol::dns::interpret_caa(wire, "a.fuzz.test", "127.0.0.1@53"));
     const auto& answer = interpreted.answer;
     if (answer.kind == caapol::climb::AnswerKind::failure && answer.reason.empty()) {
         std::abort();

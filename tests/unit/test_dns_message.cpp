@@ -163,12 +163,12 @@ TEST_SUITE("dns") {
                      {rr("www.example", type_cname, name_wire("cdn.example")),
                       rr("cdn.example", type_caa, caa_rdata(0, "issue", "ca.example"), 60)}),
             "www.example", "192.0.2.1@53");
-        CHECK(answer.answer.kind == climb::AnswerKind::records);
-        REQUIRE(answer.answer.records.size() == 1);
-        CHECK(answer.answer.records[0].record.value == "ca.example");
-        CHECK(answer.answer.records[0].ttl == 60);
-        CHECK(answer.answer.aliases == std::vector<std::string>{"cdn.example"});
-        CHECK(answer.answer.server == "192.0.2.1@53");
+        CHECK(answer.kind == CaaKind::records);
+        REQUIRE(answer.records.size() == 1);
+        CHECK(answer.records[0].record.value == "ca.example");
+        CHECK(answer.records[0].ttl == 60);
+        CHECK(answer.aliases == std::vector<std::string>{"cdn.example"});
+        CHECK(answer.server == "192.0.2.1@53");
     }
 
     TEST_CASE("interpret_caa: DNAME synthesis") {
@@ -177,8 +177,8 @@ TEST_SUITE("dns") {
                      {rr("old.example", type_dname, name_wire("new.example")),
                       rr("x.new.example", type_caa, caa_rdata(0, "issue", "ca.example"))}),
             "x.old.example", "s");
-        CHECK(answer.answer.kind == climb::AnswerKind::records);
-        CHECK(answer.answer.aliases == std::vector<std::string>{"x.new.example"});
+        CHECK(answer.kind == CaaKind::records);
+        CHECK(answer.aliases == std::vector<std::string>{"x.new.example"});
     }
 
     TEST_CASE("interpret_caa: a chain ending without data") {
@@ -187,48 +187,49 @@ TEST_SUITE("dns") {
                                              {rr("a.example", type_cname, name_wire("b.other"))},
                                              {soa("other")}),
                                     "a.example", "s");
-        CHECK(nodata.answer.kind == climb::AnswerKind::empty);
+        CHECK(nodata.kind == CaaKind::empty);
         // An authoritative server that does not serve the target: query the target next.
         auto out_of_zone = interpret_caa(
             response("a.example", 0, {rr("a.example", type_cname, name_wire("b.other"))}),
             "a.example", "s");
-        CHECK(out_of_zone.answer.kind == climb::AnswerKind::alias);
-        CHECK(out_of_zone.answer.target == "b.other");
-        CHECK(out_of_zone.answer.aliases.empty());
+        CHECK(out_of_zone.kind == CaaKind::alias);
+        CHECK(out_of_zone.target == "b.other");
+        CHECK(out_of_zone.aliases.empty());
         // NXDOMAIN at the end of a chain.
         auto nx = interpret_caa(
             response("a.example", 3, {rr("a.example", type_cname, name_wire("b.other"))}),
             "a.example", "s");
-        CHECK(nx.answer.kind == climb::AnswerKind::nxdomain);
+        CHECK(nx.kind == CaaKind::nxdomain);
     }
 
     TEST_CASE("interpret_caa: NODATA, NXDOMAIN, referral") {
-        CHECK(interpret_caa(response("a.example", 0, {}, {soa("example")}), "a.example", "s")
-                  .answer.kind == climb::AnswerKind::empty);
-        CHECK(interpret_caa(response("a.example", 3, {}, {soa("example")}), "a.example", "s")
-                  .answer.kind == climb::AnswerKind::nxdomain);
+        CHECK(
+            interpret_caa(response("a.example", 0, {}, {soa("example")}), "a.example", "s").kind ==
+            CaaKind::empty);
+        CHECK(
+            interpret_caa(response("a.example", 3, {}, {soa("example")}), "a.example", "s").kind ==
+            CaaKind::nxdomain);
         auto referral = interpret_caa(
             response("a.child.example", 0, {},
                      {rr("child.example", type_ns, name_wire("ns.child.example"))}, false),
             "a.child.example", "s");
         CHECK(referral.referral);
-        CHECK(referral.answer.kind == climb::AnswerKind::failure);
+        CHECK(referral.kind == CaaKind::failure);
     }
 
     TEST_CASE("interpret_caa: error RCODEs and malformed data are failures") {
         for (unsigned rcode : {1u, 2u, 4u, 5u, 9u}) {
             auto a = interpret_caa(response("a.example", rcode, {}), "a.example", "192.0.2.1@53");
-            CHECK(a.answer.kind == climb::AnswerKind::failure);
-            CHECK(a.answer.reason.find(rcode_name(rcode)) != std::string::npos);
-            CHECK(a.answer.server == "192.0.2.1@53");
+            CHECK(a.kind == CaaKind::failure);
+            CHECK(a.reason.find(rcode_name(rcode)) != std::string::npos);
+            CHECK(a.server == "192.0.2.1@53");
         }
-        CHECK(interpret_caa("\x12\x34garbage", "a.example", "s").answer.kind ==
-              climb::AnswerKind::failure);
+        CHECK(interpret_caa("\x12\x34garbage", "a.example", "s").kind == CaaKind::failure);
         auto empty_tag = interpret_caa(
             response("a.example", 0, {rr("a.example", type_caa, caa_rdata(0, "", "x"))}),
             "a.example", "s");
-        CHECK(empty_tag.answer.kind == climb::AnswerKind::failure);
-        CHECK(empty_tag.answer.reason.find("does not parse") != std::string::npos);
+        CHECK(empty_tag.kind == CaaKind::failure);
+        CHECK(empty_tag.reason.find("does not parse") != std::string::npos);
     }
 
     TEST_CASE("interpret_caa: upper-case tags are kept") {
@@ -236,8 +237,8 @@ TEST_SUITE("dns") {
             response("a.example", 0,
                      {rr("A.Example", type_caa, caa_rdata(0, "ISSUE", "ca.example"))}),
             "a.example", "s");
-        REQUIRE(a.answer.kind == climb::AnswerKind::records);
-        CHECK(a.answer.records[0].record.tag == "ISSUE");
+        REQUIRE(a.kind == CaaKind::records);
+        CHECK(a.records[0].record.tag == "ISSUE");
     }
 
     TEST_CASE("parse_message reads names through compression pointers") {

@@ -49,18 +49,25 @@ private:
     std::shared_ptr<const Data> data_;
 };
 
+// A cached CAA answer: what the climb is fed, and whether the server only referred elsewhere.
+struct LiveAnswer {
+    Answer answer;
+    bool referral = false;
+};
+// What the climber is fed for an answer of dns/.
+LiveAnswer from_dns(dns::CaaAnswer&& answer);
+
 // The per-run lookup service: one dns::Engine, one cache.
 class LiveLookups {
 public:
-    using Waiter = std::function<void(const dns::CaaAnswer&)>;
+    using Waiter = std::function<void(const LiveAnswer&)>;
 
     explicit LiveLookups(const dns::EngineOptions& options = {});
 
     // The CAA answer of `name` on `route` when it is cached; otherwise nullptr, and `waiter`
     // runs from run() once it is there (concurrent requests for one name share one query).
     // One hash lookup: the batch driver calls this for every step of every climb.
-    const dns::CaaAnswer* find_or_request(const Route& route, const std::string& name,
-                                          Waiter waiter);
+    const LiveAnswer* find_or_request(const Route& route, const std::string& name, Waiter waiter);
     // Looks up CAA at `name`; `done` runs from run(), or at once when the answer is cached.
     void lookup_caa(const Route& route, const std::string& name, Waiter done);
     // Any other query (SOA, NS, A, AAAA), not cached; servers of the route tried in order
@@ -86,7 +93,7 @@ public:
 private:
     struct Entry {
         bool done = false;
-        dns::CaaAnswer answer;
+        LiveAnswer answer;
         Route route;
         std::size_t server_index = 0;
         std::string failures; // of the servers tried before, for the final reason

@@ -1,8 +1,9 @@
 // DNS messages: building queries and reading answers (ldns wire functions underneath), and
-// turning a CAA answer into a climb::Answer. No ldns type crosses this header.
+// what a CAA answer says (CaaAnswer, dns/'s own type: climb/ depends on dns/, never the
+// reverse). No ldns type crosses this header.
 #pragma once
 
-#include "caapol/climb/source.hpp"
+#include "caapol/caa/record.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -87,8 +88,27 @@ std::optional<Message> parse_message(std::string_view wire, std::string* error,
 // CNAME/DNAME chain inside the answer (records, with the aliases followed); an unresolved
 // chain (alias); NODATA (empty); NXDOMAIN; or a failure (SERVFAIL, REFUSED, FORMERR, NOTIMP,
 // malformed packet or CAA rdata). `server` is copied into the answer.
+enum class CaaKind {
+    records,  // the CAA RRset at the (possibly aliased) name
+    empty,    // NOERROR/NODATA
+    nxdomain, // the name does not exist
+    alias,    // the chain inside the answer ends at `target`, which has to be asked next
+    failure,  // SERVFAIL, REFUSED, FORMERR, NOTIMP, malformed message or CAA rdata, referral
+};
+struct CaaRecord {
+    caa::Record record;
+    std::uint32_t ttl = 0;
+};
+// Aliases followed inside one answer at most; a longer chain is handed on as `alias`, so the
+// climber's own hop limit decides.
+inline constexpr std::size_t max_aliases_in_answer = 32;
 struct CaaAnswer {
-    climb::Answer answer;
+    CaaKind kind = CaaKind::failure;
+    std::vector<CaaRecord> records;   // kind == records
+    std::string target;               // kind == alias: the next name to ask (normalized)
+    std::vector<std::string> aliases; // the alias chain followed inside this answer
+    std::string reason;               // kind == failure: why
+    std::string server;               // who answered
     // A referral (authoritative query answered with a delegation, no data, no AA): the name
     // lies in a zone this server does not serve.
     bool referral = false;
