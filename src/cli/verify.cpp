@@ -13,12 +13,14 @@
 #include "caapol/output/generate.hpp"
 #include "caapol/output/results.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/verify/names.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <iostream>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -26,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -112,68 +115,6 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
         shown.servers = std::move(result.servers);
     }
     return shown;
-}
-
-// The names in DNS canonical order (RFC 4034 section 6.1), each once.
-std::vector<std::string> sorted_unique(std::vector<std::string> names) {
-    // Through precomputed keys: labels from the right, each followed by a NUL (names are
-    // normalized and hold no NUL). The keys sit in one buffer and the sort moves small
-    // entries, not strings.
-    struct SortEntry {
-        std::size_t key_at;
-        std::size_t key_size;
-        std::size_t name_index;
-    };
-    std::string keys;
-    std::size_t total = 0;
-    for (const auto& name : names) {
-        total += name.size() + 1;
-    }
-    keys.reserve(total);
-    std::vector<SortEntry> order;
-    order.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string& name = names[i];
-        std::size_t at = keys.size();
-        std::size_t end = name.size();
-        while (true) {
-            std::size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
-            std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
-            keys.append(name, begin, end - begin);
-            keys.push_back('\0');
-            if (dot == std::string::npos) {
-                break;
-            }
-            end = dot;
-        }
-        order.push_back({at, keys.size() - at, i});
-    }
-    auto key_of = [&keys](const SortEntry& e) {
-        return std::string_view(keys.data() + e.key_at, e.key_size);
-    };
-    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
-        return key_of(a) < key_of(b);
-    };
-    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
-        // Two halves sorted at once, then merged: the sort took a twentieth of a
-        // 100,000-name run.
-        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
-        std::thread second([&] { std::sort(middle, order.end(), before); });
-        std::sort(order.begin(), middle, before);
-        second.join();
-        std::inplace_merge(order.begin(), middle, order.end(), before);
-    } else {
-        std::sort(order.begin(), order.end(), before);
-    }
-    std::vector<std::string> sorted;
-    sorted.reserve(names.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
-            continue; // the same name twice
-        }
-        sorted.push_back(std::move(names[order[i].name_index]));
-    }
-    return sorted;
 }
 
 // --authoritative: zones, their servers and serials, then one climb per (name, server).
@@ -459,6 +400,209 @@ void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLoo
     }
 }
 
+// What a run through the resolvers needs.
+struct StreamPlan {
+    const diff::Expectations& expectations;
+    const verify::SortedNames& names;
+    std::size_t first_name; // the slice of `names` checked (--shard)
+    std::size_t name_count;
+    const dns::EngineOptions& engine;
+    std::size_t max_threads;
+    const climb::Route& resolvers;
+    const DnssecSettings& dnssec;
+    const output::ResultsStream& stream;
+    const std::string& format;
+    bool fix;
+};
+
+struct StreamedRun {
+    output::ResultsSummary summary;
+    std::uint64_t queries_sent = 0;
+};
+
+// Where the text of one section of one slice of the names goes: the output itself (the first
+// slice's first section, written as results come) or a temporary file, copied to the output in
+// order once every slice is done. Nothing per name stays in memory once it is written.
+class SectionSink {
+public:
+    explicit SectionSink(Output* out) : out_(out) {}
+    void write(std::string& text) {
+        if (text.empty()) {
+            return;
+        }
+        if (out_ != nullptr) {
+            out_->write(text);
+        } else {
+            if (!file_) {
+                file_ = std::make_unique<verify::TempFile>();
+            }
+            file_->write(text);
+        }
+        text.clear();
+    }
+    void copy_to(Output& out) {
+        if (file_) {
+            file_->flush();
+            file_->copy_to([&out](std::string_view piece) { out.write(piece); });
+            file_.reset();
+        }
+    }
+
+private:
+    Output* out_;
+    std::unique_ptr<verify::TempFile> file_;
+};
+
+// Through the resolvers, in canonical order. Climbs end out of order (a slow answer holds one
+// back while hundreds of others finish); a reorder window holds the finished results until
+// the ones before them are in, and no climb starts beyond the window, so memory is bounded by
+// the window whatever the number of names. Each result is rendered and written in order and
+// dropped; with `keep` (--fix) the results are kept instead, for the script.
+StreamedRun verify_streaming(const StreamPlan& plan, Output& out, Progress& progress,
+                             std::vector<diff::NameResult>* keep) {
+    const dns::EngineOptions& engine = plan.engine;
+    // With --threads, large runs are split: each thread climbs a contiguous slice of the
+    // sorted names with its own sockets and cache (neighbours share ancestors, so little is
+    // asked twice); the window is shared out among them. (Slices taken in chunks as threads
+    // go measured no faster, and split more zones between two caches.)
+    const std::size_t threads =
+        std::min<std::size_t>({plan.max_threads, plan.name_count / 5000 + 1, engine.max_in_flight});
+    const std::size_t sections = plan.stream.sections();
+    // sinks[part * sections + k]: section k of slice `part`.
+    std::vector<SectionSink> sinks;
+    for (std::size_t part = 0; part < threads; ++part) {
+        for (std::size_t k = 0; k < sections; ++k) {
+            sinks.emplace_back(part == 0 && k == 0 && keep == nullptr ? &out : nullptr);
+        }
+    }
+    std::vector<output::ResultsSummary> summaries(threads);
+    std::vector<std::vector<diff::NameResult>> kept(threads);
+    std::vector<std::uint64_t> sent(threads, 0);
+    std::vector<std::exception_ptr> failures(threads);
+    if (keep == nullptr) {
+        out.write(plan.stream.opening(0));
+    }
+    auto work = [&](std::size_t part) {
+        std::size_t at = plan.first_name + plan.name_count * part / threads;
+        const std::size_t end = plan.first_name + plan.name_count * (part + 1) / threads;
+        const std::size_t start = at;
+        auto cursor = plan.names.from(at);
+        dns::EngineOptions options = engine;
+        options.max_in_flight = std::max<std::size_t>(1, engine.max_in_flight / threads);
+        // Left to the OS at exit with its cache (freeing 50,000 answers took 15 ms).
+        auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
+        climb::LiveLookups& lookups = *owned_lookups;
+        lookups.expect_names(end - at + 16);
+        if (plan.dnssec.enabled()) {
+            lookups.enable_dnssec(plan.dnssec.options, plan.resolvers);
+        }
+        // More than the climbs under way at once (climb_stream's slots), so that the window
+        // only holds climbs back behind a slow one.
+        const std::size_t window = 4096 + 4 * options.max_in_flight;
+        std::vector<std::optional<diff::NameResult>> ring(window);
+        std::size_t next_write = at;
+        std::string text[output::ResultsStream::max_sections];
+        SectionSink* part_sinks = &sinks[part * sections];
+        output::ResultsSummary& summary = summaries[part];
+        auto write_ready = [&] {
+            while (next_write < at && ring[next_write % window]) {
+                diff::NameResult& r = *ring[next_write % window];
+                output::count_result(summary, r);
+                if (keep != nullptr) {
+                    kept[part].push_back(std::move(r));
+                } else {
+                    plan.stream.add(r, part == 0 && next_write == start, text);
+                }
+                ring[next_write % window].reset();
+                ++next_write;
+            }
+            for (std::size_t k = 0; k < sections; ++k) {
+                if (text[k].size() >= (std::size_t{1} << 16)) {
+                    part_sinks[k].write(text[k]);
+                }
+            }
+        };
+        climb::climb_stream(
+            lookups,
+            [&](climb::ClimbRequest& request, std::size_t& id) {
+                if (at == end) {
+                    return climb::Supply::none;
+                }
+                if (at - next_write >= window) {
+                    return climb::Supply::wait; // the climb of next_write is under way
+                }
+                if (!cursor.next(request.name)) {
+                    return climb::Supply::none; // never: the list holds `end` names
+                }
+                request.route = plan.resolvers;
+                id = at++;
+                return climb::Supply::climb;
+            },
+            [&](std::size_t index, climb::Result&& climb) {
+                diff::NameResult r = diff::compare(plan.expectations, std::move(climb), false);
+                if (plan.dnssec.enabled()) {
+                    r.dnssec_warning = expiry_warning(plan.dnssec, r.dnssec);
+                }
+                progress.done(r.status == diff::Status::error);
+                ring[index % window] = keep_what_is_shown(std::move(r), plan.format, plan.fix);
+                write_ready();
+            });
+        write_ready();
+        for (std::size_t k = 0; k < sections; ++k) {
+            part_sinks[k].write(text[k]);
+        }
+        sent[part] = lookups.queries_sent();
+        keep_until_exit(std::move(owned_lookups));
+    };
+    auto guarded = [&](std::size_t part) {
+        try {
+            work(part);
+        } catch (...) {
+            failures[part] = std::current_exception(); // a temporary file that failed
+        }
+    };
+#ifdef __GLIBC__
+    // Grow the heap in larger steps: with a thread per slice, glibc's per-thread arenas
+    // otherwise grow page by page (tens of thousands of mprotect calls per 100,000 names).
+    mallopt(M_TOP_PAD, 4 << 20);
+#endif
+    std::vector<std::thread> pool;
+    for (std::size_t part = 1; part < threads; ++part) {
+        pool.emplace_back(guarded, part);
+    }
+    guarded(0);
+    for (auto& thread : pool) {
+        thread.join();
+    }
+    for (const auto& failure : failures) {
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+    }
+    StreamedRun run;
+    for (std::size_t part = 0; part < threads; ++part) {
+        run.summary.add(summaries[part]);
+        run.queries_sent += sent[part];
+        if (keep != nullptr) {
+            for (auto& r : kept[part]) {
+                keep->push_back(std::move(r));
+            }
+        }
+    }
+    if (keep == nullptr) {
+        for (std::size_t k = 0; k < sections; ++k) {
+            if (k > 0) {
+                out.write(plan.stream.opening(k));
+            }
+            for (std::size_t part = 0; part < threads; ++part) {
+                sinks[part * sections + k].copy_to(out);
+            }
+        }
+        out.write(plan.stream.closing(run.summary));
+    }
+    return run;
+}
+
 } // namespace
 
 int run_verify(const Arguments& args) {
@@ -606,26 +750,24 @@ int run_verify(const Arguments& args) {
     // signal during the run removes the temporary file.
     Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
 
-    std::vector<std::string> names;
+    // The names in canonical order, each once, sorted in bounded memory (verify/names.hpp):
+    // past a chunk they go through temporary files, never all in memory at once.
+    verify::NameSorter sorter;
     for (const auto& domain : policy.domains) {
-        names.push_back(domain.name);
+        sorter.add(domain.name);
     }
     if (values.count("names") > 0) {
-        auto more = read_names(values["names"].as<std::string>());
-        names.insert(names.end(), more.begin(), more.end());
+        for_each_name(values["names"].as<std::string>(),
+                      [&sorter](std::string&& name) { sorter.add(std::move(name)); });
     }
-    names = sorted_unique(std::move(names));
-    if (shard.count > 1) {
-        // Contiguous slices of the sorted list: neighbours share ancestors, hence cache hits.
-        std::size_t begin = names.size() * shard.index / shard.count;
-        std::size_t end = names.size() * (shard.index + 1) / shard.count;
-        names = std::vector<std::string>(names.begin() + static_cast<std::ptrdiff_t>(begin),
-                                         names.begin() + static_cast<std::ptrdiff_t>(end));
-    }
+    const verify::SortedNames names = sorter.finish();
+    // --shard: a contiguous slice of the sorted list (neighbours share ancestors: cache hits).
+    const std::size_t first_name = names.size() * shard.index / shard.count;
+    const std::size_t name_count = names.size() * (shard.index + 1) / shard.count - first_name;
 
     if (resolvers.empty()) {
         resolvers = dns::read_resolv_conf();
-        if (resolvers.empty() && !names.empty()) {
+        if (resolvers.empty() && name_count > 0) {
             std::cerr << "caapol verify: error: no resolver: /etc/resolv.conf names none; give "
                          "--resolver ADDR[@PORT]\n";
             return exit_input;
@@ -633,16 +775,27 @@ int run_verify(const Arguments& args) {
     }
 
     // On a terminal: names done / total, names/s, errors so far, erased at the end.
-    Progress progress("verify", names.size(), !values["quiet"].as<bool>() && !authoritative);
+    Progress progress("verify", name_count, !values["quiet"].as<bool>() && !authoritative);
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
     const diff::Expectations expectations(policy);
-    std::vector<diff::NameResult> results;
+    // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
+    const output::ResultsStream stream(*results_format, dnssec.options.now, dnssec.enabled());
+    std::vector<diff::NameResult> results; // --authoritative and --fix only
+    output::ResultsSummary summary;
     std::uint64_t queries_sent = 0;
     if (authoritative) {
+        // Zones, servers and serials first, then every (name, server): the whole list at once
+        // (a zone's servers are a handful; this mode is for an operator's own zones).
+        std::vector<std::string> listed;
+        listed.reserve(name_count);
+        auto cursor = names.from(first_name);
+        for (std::string name; listed.size() < name_count && cursor.next(name);) {
+            listed.push_back(std::move(name));
+        }
         climb::LiveLookups lookups(engine);
-        results = verify_authoritative(expectations, names, lookups, resolver_route,
+        results = verify_authoritative(expectations, listed, lookups, resolver_route,
                                        static_cast<std::uint16_t>(port), dnssec);
         for (auto& r : results) {
             r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
@@ -651,66 +804,14 @@ int run_verify(const Arguments& args) {
             find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
+        summary = output::summarize_results(results);
     } else {
-        // With --threads, large runs are split: each thread climbs a contiguous slice of the
-        // sorted names with its own sockets and cache (neighbours share ancestors, so little is
-        // asked twice); the window is shared out among them. (Slices taken in chunks as
-        // threads go measured no faster, and split more zones between two caches.)
-        std::size_t threads =
-            std::min<std::size_t>({max_threads, names.size() / 5000 + 1, engine.max_in_flight});
-        // Each result is written to its own slot as soon as its climb ends.
-        results.resize(names.size());
-        std::vector<std::uint64_t> sent(threads, 0);
-        auto work = [&](std::size_t part) {
-            std::size_t at = names.size() * part / threads;
-            std::size_t end = names.size() * (part + 1) / threads;
-            dns::EngineOptions options = engine;
-            options.max_in_flight = std::max<std::size_t>(1, engine.max_in_flight / threads);
-            // Left to the OS at exit with its cache (freeing 50,000 answers took 15 ms).
-            auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
-            climb::LiveLookups& lookups = *owned_lookups;
-            lookups.expect_names(end - at + 16);
-            if (dnssec.enabled()) {
-                lookups.enable_dnssec(dnssec.options, resolver_route);
-            }
-            climb::climb_stream(
-                lookups,
-                [&](climb::ClimbRequest& request, std::size_t& id) {
-                    if (at == end) {
-                        return false;
-                    }
-                    request.name = names[at];
-                    request.route = resolver_route;
-                    id = at++;
-                    return true;
-                },
-                [&](std::size_t index, climb::Result&& climb) {
-                    diff::NameResult r = diff::compare(expectations, std::move(climb), false);
-                    if (dnssec.enabled()) {
-                        r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
-                    }
-                    results[index] = keep_what_is_shown(std::move(r), format, fix);
-                    progress.done(results[index].status == diff::Status::error);
-                });
-            sent[part] = lookups.queries_sent();
-            keep_until_exit(std::move(owned_lookups));
-        };
-#ifdef __GLIBC__
-        // Grow the heap in large steps: with a thread per slice, glibc's per-thread arenas
-        // otherwise grow page by page (tens of thousands of mprotect calls per 100,000 names).
-        mallopt(M_TOP_PAD, 32 << 20);
-#endif
-        std::vector<std::thread> pool;
-        for (std::size_t part = 1; part < threads; ++part) {
-            pool.emplace_back(work, part);
-        }
-        work(0);
-        for (auto& thread : pool) {
-            thread.join();
-        }
-        for (std::size_t part = 0; part < threads; ++part) {
-            queries_sent += sent[part];
-        }
+        StreamedRun run =
+            verify_streaming(StreamPlan{expectations, names, first_name, name_count, engine,
+                                        max_threads, resolver_route, dnssec, stream, format, fix},
+                             out, progress, fix ? &results : nullptr);
+        summary = run.summary;
+        queries_sent = run.queries_sent;
         if (fix) {
             climb::LiveLookups probes(engine);
             find_wildcard_owners(results, probes, resolver_route);
@@ -721,9 +822,8 @@ int run_verify(const Arguments& args) {
     progress.finish();
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
-    output::ResultsSummary summary = output::summarize_results(results);
-    std::ostringstream rendered;
     if (fix) {
+        std::ostringstream rendered;
         std::cerr << output::render_results_text(results);
         diff::Fixes fixes = diff::fixes(expectations, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
@@ -752,19 +852,18 @@ int run_verify(const Arguments& args) {
                 return exit_input;
             }
         }
-    } else {
-        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
-        rendered << output::render_results(*results_format, results, dnssec.options.now);
+        out.write(rendered.str());
+    } else if (authoritative) {
+        out.write(output::render_results(*results_format, results, dnssec.options.now));
     }
-    out.write(rendered.str());
+    // (Through the resolvers the report is already written, result by result.)
     out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
-        std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent
+        std::cerr << "caapol verify: " << name_count << " names, " << queries_sent
                   << " queries sent, lookups took " << lookup_seconds << " s\n";
     }
     keep_until_exit(std::make_unique<std::vector<diff::NameResult>>(std::move(results)));
-    keep_until_exit(std::make_unique<std::vector<std::string>>(std::move(names)));
     if (summary.error > 0) {
         return exit_lookup;
     }

@@ -469,6 +469,60 @@ class Threads(unittest.TestCase):
             self.assertIn("12003 queries sent", two.stderr)
 
 
+class LongUnsortedList(unittest.TestCase):
+    """120,000 names in no order, with repeats (more than one 100,000-name chunk of the
+    external sort), straight at NSD: every name once, in canonical order, in every format;
+    with two threads (one slice through a temporary file) the same."""
+
+    def test_sorted_externally_and_streamed_in_order(self):
+        import random
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="caapol-long-") as tmp, \
+                harness.DnsServers() as servers:
+            zone_file = os.path.join(tmp, "long.test")
+            hosts = [f"h{i}.s{i % 7}.long.test" for i in range(120000)]
+            with open(zone_file, "w") as z:
+                z.write("$ORIGIN long.test.\n$TTL 300\n@ SOA ns1 h 1 3600 600 86400 60\n"
+                        "@ NS ns1\nns1 A 127.0.0.1\n@ CAA 0 issue \"ca.example\"\n")
+                for i in range(0, 120000, 5):
+                    z.write(f"h{i}.s{i % 7} CAA 0 issue \"other.example\"\n")
+            listed = hosts + hosts[::10]  # repeats
+            random.Random(12).shuffle(listed)
+            names_file = os.path.join(tmp, "names.txt")
+            with open(names_file, "w") as f:
+                f.write("\n".join(listed) + "\n")
+            policy = os.path.join(tmp, "policy.toml")
+            with open(policy, "w") as f:
+                f.write('version = 1\n[domain."long.test"]\nissue = ["ca.example"]\n')
+            nsd = servers.start_nsd({"long.test": zone_file})
+
+            def canonical(name):
+                return [label for label in reversed(name.split("."))]
+
+            expected = sorted(set(hosts + ["long.test"]), key=canonical)
+            for extra in ([], ["--threads", "2"]):
+                run = verify("--format", "jsonl", *extra, "--names", names_file, policy,
+                             resolver=nsd.endpoint)
+                self.assertEqual(run.returncode, 1, run.stderr[-2000:])
+                lines = [json.loads(line) for line in run.stdout.splitlines()]
+                self.assertEqual([r["name"] for r in lines[:-1]], expected)
+                self.assertEqual(lines[-1]["summary"],
+                                 {"checked": 120001, "ok": 96001, "drift": 24000,
+                                  "unchecked": 0, "error": 0})
+            run = verify("--format", "prometheus", "--threads", "2", "--names", names_file,
+                         policy, resolver=nsd.endpoint)
+            self.assertEqual(run.returncode, 1, run.stderr[-2000:])
+            families = [line.split("{")[0] for line in run.stdout.splitlines()
+                        if "{" in line]
+            # Each family's lines together, each name in canonical order within it.
+            self.assertEqual(families, ["caapol_caa_drift"] * 120001 +
+                             ["caapol_caa_lookup_error"] * 120001)
+            drift_names = [line.split('"')[1] for line in run.stdout.splitlines()
+                           if line.startswith("caapol_caa_drift{")]
+            self.assertEqual(drift_names, expected)
+            self.assertIn("caapol_names_drifted 24000", run.stdout.splitlines())
+
+
 class OverIpv6(unittest.TestCase):
     """The same checks with every server on ::1 (IPv6 loopback)."""
 
