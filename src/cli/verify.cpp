@@ -13,18 +13,16 @@
 #include "caapol/output/generate.hpp"
 #include "caapol/output/results.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/verify/authoritative.hpp"
 #include "caapol/verify/names.hpp"
+#include "caapol/verify/run.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <exception>
 #include <iostream>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <map>
 #include <memory>
 #include <mutex>
@@ -117,491 +115,15 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
     return shown;
 }
 
-// --authoritative: zones, their servers and serials, then one climb per (name, server).
-std::vector<diff::NameResult>
-verify_authoritative(const diff::Expectations& expectations, const std::vector<std::string>& names,
-                     climb::LiveLookups& lookups, const climb::Route& resolvers, std::uint16_t port,
-                     const DnssecSettings& dnssec) {
-    // 1. The zone of each name: the closest enclosing name with an SOA of its own.
-    std::map<std::string, std::string> apex_error; // candidate -> "" (apex), "-" (not), error
-    std::map<std::string, std::string> candidate_of;
-    std::map<std::string, std::string> zone_of;
-    std::map<std::string, std::string> name_error;
-    for (const auto& name : names) {
-        candidate_of[name] = std::string(dns_name::strip_wildcard(name));
-    }
-    while (!candidate_of.empty()) {
-        std::set<std::string> wanted;
-        for (const auto& [name, candidate] : candidate_of) {
-            if (apex_error.count(candidate) == 0) {
-                wanted.insert(candidate);
-            }
-        }
-        for (const auto& candidate : wanted) {
-            lookups.query(
-                resolvers, candidate, dns::type_soa,
-                [&apex_error, candidate](const std::optional<dns::Message>& m,
-                                         const std::string& server, const std::string& error) {
-                    if (!m) {
-                        apex_error[candidate] =
-                            "SOA lookup of " + candidate + " failed at " + server + ": " + error;
-                        return;
-                    }
-                    bool apex = false;
-                    for (const auto& rr : m->answer) {
-                        apex = apex || (rr.type == dns::type_soa && rr.owner == candidate);
-                    }
-                    apex_error[candidate] = apex ? "" : "-";
-                });
-        }
-        lookups.run();
-        for (auto it = candidate_of.begin(); it != candidate_of.end();) {
-            const std::string& state = apex_error[it->second];
-            if (state.empty()) {
-                zone_of[it->first] = it->second;
-            } else if (state != "-") {
-                name_error[it->first] = state;
-            } else {
-                it->second = dns_name::parent(it->second);
-                if (!it->second.empty()) {
-                    ++it;
-                    continue;
-                }
-                name_error[it->first] = "no zone found above " + it->first;
-            }
-            it = candidate_of.erase(it);
-        }
-    }
-
-    // 2. The NS names of each zone, 3. their addresses.
-    std::map<std::string, std::vector<std::string>> ns_of;
-    std::map<std::string, std::string> zone_error;
-    std::set<std::string> zones;
-    for (const auto& [name, zone] : zone_of) {
-        zones.insert(zone);
-    }
-    for (const auto& zone : zones) {
-        lookups.query(resolvers, zone, dns::type_ns,
-                      [&, zone](const std::optional<dns::Message>& m, const std::string& server,
-                                const std::string& error) {
-                          if (!m) {
-                              zone_error[zone] =
-                                  "NS lookup of " + zone + " failed at " + server + ": " + error;
-                              return;
-                          }
-                          for (const auto& rr : m->answer) {
-                              if (rr.type == dns::type_ns && rr.owner == zone) {
-                                  ns_of[zone].push_back(rr.target);
-                              }
-                          }
-                          if (ns_of[zone].empty()) {
-                              zone_error[zone] = "no NS records for " + zone + " at " + server;
-                          }
-                      });
-    }
-    lookups.run();
-    std::map<std::string, std::set<std::string>> addresses_of;
-    std::map<std::string, std::string> host_error;
-    std::set<std::string> hosts;
-    for (const auto& [zone, list] : ns_of) {
-        hosts.insert(list.begin(), list.end());
-    }
-    for (const auto& host : hosts) {
-        for (std::uint16_t type : {dns::type_a, dns::type_aaaa}) {
-            lookups.query(resolvers, host, type,
-                          [&, host, type](const std::optional<dns::Message>& m,
-                                          const std::string& server, const std::string& error) {
-                              if (!m) {
-                                  host_error[host] += dns::type_name(type) + " lookup of " + host +
-                                                      " failed at " + server + ": " + error + "; ";
-                                  return;
-                              }
-                              for (const auto& rr : m->answer) {
-                                  if (rr.type == type && !rr.target.empty()) {
-                                      addresses_of[host].insert(rr.target);
-                                  }
-                              }
-                          });
-        }
-    }
-    lookups.run();
-    std::map<std::string, std::vector<dns::Server>> servers_of;
-    for (const auto& zone : zones) {
-        std::set<std::string> seen;
-        for (const auto& host : ns_of[zone]) {
-            for (const auto& address : addresses_of[host]) {
-                if (seen.insert(address).second) {
-                    servers_of[zone].push_back(dns::Server{address, port});
-                }
-            }
-        }
-        std::sort(
-            servers_of[zone].begin(), servers_of[zone].end(),
-            [](const dns::Server& a, const dns::Server& b) { return a.display() < b.display(); });
-        if (servers_of[zone].empty() && zone_error.count(zone) == 0) {
-            std::string why;
-            for (const auto& host : ns_of[zone]) {
-                why += host_error[host];
-            }
-            zone_error[zone] = "no address found for the name servers of " + zone +
-                               (why.empty() ? "" : " (" + why.substr(0, why.size() - 2) + ")");
-        }
-    }
-
-    // 4. Each server's SOA serial of its zone.
-    std::map<std::pair<std::string, std::string>,
-             std::pair<std::optional<std::uint32_t>, std::string>>
-        serials;
-    for (const auto& [zone, servers] : servers_of) {
-        for (const auto& server : servers) {
-            climb::Route direct{{server}, false};
-            auto key = std::make_pair(zone, server.display());
-            lookups.query(direct, zone, dns::type_soa,
-                          [&serials, key](const std::optional<dns::Message>& m, const std::string&,
-                                          const std::string& error) {
-                              auto& slot = serials[key];
-                              if (!m) {
-                                  slot.second = error;
-                                  return;
-                              }
-                              for (const auto& rr : m->answer) {
-                                  if (rr.type == dns::type_soa && rr.owner == key.first) {
-                                      slot.first = rr.serial;
-                                  }
-                              }
-                              if (!slot.first) {
-                                  slot.second = "no SOA in the answer";
-                              }
-                          });
-        }
-    }
-    lookups.run();
-
-    // 5. One climb per (name, server): the server's zone directly, the rest via the resolvers.
-    std::vector<climb::ClimbRequest> requests;
-    std::vector<std::pair<std::size_t, diff::ServerView>> owners; // name index, view template
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        auto zone = zone_of.find(names[i]);
-        if (zone == zone_of.end() || servers_of.count(zone->second) == 0) {
-            continue;
-        }
-        for (const auto& server : servers_of[zone->second]) {
-            requests.push_back({names[i], climb::Route{{server}, false}, zone->second, resolvers});
-            diff::ServerView view;
-            view.server = server.display();
-            view.zone = zone->second;
-            auto& serial = serials[{zone->second, view.server}];
-            view.serial = serial.first;
-            view.serial_error = serial.second;
-            owners.emplace_back(i, std::move(view));
-        }
-    }
-    if (dnssec.enabled()) {
-        // Each server's answers validated on their own; the chain through the resolvers.
-        lookups.enable_dnssec(dnssec.options, resolvers);
-    }
-    std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
-    std::vector<std::vector<diff::ServerView>> views(names.size());
-    for (std::size_t k = 0; k < climbs.size(); ++k) {
-        owners[k].second.result = std::move(climbs[k]);
-        views[owners[k].first].push_back(std::move(owners[k].second));
-    }
-
-    std::vector<diff::NameResult> results;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string& name = names[i];
-        std::string error;
-        if (auto e = name_error.find(name); e != name_error.end()) {
-            error = e->second;
-        } else if (auto z = zone_error.find(zone_of[name]); z != zone_error.end()) {
-            error = z->second;
-        }
-        if (!error.empty()) {
-            diff::NameResult r = diff::compare_servers(expectations, name, {});
-            r.error = error;
-            results.push_back(std::move(r));
-            continue;
-        }
-        results.push_back(diff::compare_servers(expectations, name, std::move(views[i])));
-    }
-    return results;
-}
-
-// A resolver's answer does not say whether a wildcard synthesized it. For a drifted name whose
-// set was found at the name itself, ask the wildcard owners "*.P" for P from the expected
-// domain down to the name's parent: the first, from the top, that holds the same set is where
-// the set lives (a wildcard above would have matched first), so that --fix changes that owner
-// and not the name, where a deletion removes nothing. Drift is rare: a few queries per drifted
-// name, once per run, and only for --fix (a monitoring run asks one query per name).
-void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLookups& lookups,
-                          const climb::Route& route) {
-    struct Probe {
-        diff::NameResult* result;
-        std::vector<std::string> owners; // "*.P", from the top
-    };
-    std::vector<Probe> probes;
-    std::map<std::string, std::optional<climb::Answer>> answers;
-    for (auto& r : results) {
-        if (r.status != diff::Status::drift || !r.aliases.empty() || r.expected_from.empty() ||
-            r.relevant_name.empty() || r.found_at != r.relevant_name ||
-            r.relevant_name == r.expected_from ||
-            !dns_name::is_at_or_below(r.relevant_name, r.expected_from)) {
-            continue;
-        }
-        Probe probe{&r, {}};
-        for (std::string p = dns_name::parent(r.relevant_name);; p = dns_name::parent(p)) {
-            probe.owners.insert(probe.owners.begin(), "*." + p);
-            if (p == r.expected_from || p.empty()) {
-                break;
-            }
-        }
-        for (const auto& owner : probe.owners) {
-            answers.emplace(owner, std::nullopt);
-        }
-        probes.push_back(std::move(probe));
-    }
-    if (probes.empty()) {
-        return;
-    }
-    for (auto& entry : answers) {
-        // Not a structured binding: clang 14 cannot capture one (C++20 P1091).
-        auto& slot = entry.second;
-        lookups.lookup_caa(route, entry.first,
-                           [&slot](const climb::LiveAnswer& answer) { slot = answer.answer; });
-    }
-    lookups.run();
-    auto set_key = [](const std::vector<climb::SourcedRecord>& records) {
-        std::vector<std::string> keys;
-        for (const auto& r : records) {
-            keys.push_back(caa::canonical_key(r.record));
-        }
-        std::sort(keys.begin(), keys.end());
-        return keys;
-    };
-    for (auto& probe : probes) {
-        const auto wanted = set_key(probe.result->actual);
-        for (const auto& owner : probe.owners) {
-            const auto& answer = answers[owner];
-            if (answer && answer->kind == climb::AnswerKind::records && answer->aliases.empty() &&
-                set_key(answer->records) == wanted) {
-                probe.result->found_at = owner;
-                probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
-                // --authoritative: the servers that gave the same set got it from there too.
-                for (auto& view : probe.result->servers) {
-                    if (view.result.outcome == climb::Outcome::found &&
-                        view.result.found_at == probe.result->relevant_name &&
-                        set_key(view.result.records) == wanted) {
-                        view.result.found_at = owner;
-                    }
-                }
-                break;
-            }
-        }
-    }
-}
-
-// What a run through the resolvers needs.
-struct StreamPlan {
-    const diff::Expectations& expectations;
-    const verify::SortedNames& names;
-    std::size_t first_name; // the slice of `names` checked (--shard)
-    std::size_t name_count;
-    const dns::EngineOptions& engine;
-    std::size_t max_threads;
-    const climb::Route& resolvers;
-    const DnssecSettings& dnssec;
-    const output::ResultsStream& stream;
-    const std::string& format;
-    bool fix;
-};
-
-struct StreamedRun {
-    output::ResultsSummary summary;
-    std::uint64_t queries_sent = 0;
-};
-
-// Where the text of one section of one slice of the names goes: the output itself (the first
-// slice's first section, written as results come) or a temporary file, copied to the output in
-// order once every slice is done. Nothing per name stays in memory once it is written.
-class SectionSink {
+// The report into the -o file or standard output.
+class OutputSink : public verify::Sink {
 public:
-    explicit SectionSink(Output* out) : out_(out) {}
-    void write(std::string& text) {
-        if (text.empty()) {
-            return;
-        }
-        if (out_ != nullptr) {
-            out_->write(text);
-        } else {
-            if (!file_) {
-                file_ = std::make_unique<verify::TempFile>();
-            }
-            file_->write(text);
-        }
-        text.clear();
-    }
-    void copy_to(Output& out) {
-        if (file_) {
-            file_->flush();
-            file_->copy_to([&out](std::string_view piece) { out.write(piece); });
-            file_.reset();
-        }
-    }
+    explicit OutputSink(Output& out) : out_(out) {}
+    void write(std::string_view text) override { out_.write(text); }
 
 private:
-    Output* out_;
-    std::unique_ptr<verify::TempFile> file_;
+    Output& out_;
 };
-
-// Through the resolvers, in canonical order. Climbs end out of order (a slow answer holds one
-// back while hundreds of others finish); a reorder window holds the finished results until
-// the ones before them are in, and no climb starts beyond the window, so memory is bounded by
-// the window whatever the number of names. Each result is rendered and written in order and
-// dropped; with `keep` (--fix) the results are kept instead, for the script.
-StreamedRun verify_streaming(const StreamPlan& plan, Output& out, Progress& progress,
-                             std::vector<diff::NameResult>* keep) {
-    const dns::EngineOptions& engine = plan.engine;
-    // With --threads, large runs are split: each thread climbs a contiguous slice of the
-    // sorted names with its own sockets and cache (neighbours share ancestors, so little is
-    // asked twice); the window is shared out among them. (Slices taken in chunks as threads
-    // go measured no faster, and split more zones between two caches.)
-    const std::size_t threads =
-        std::min<std::size_t>({plan.max_threads, plan.name_count / 5000 + 1, engine.max_in_flight});
-    const std::size_t sections = plan.stream.sections();
-    // sinks[part * sections + k]: section k of slice `part`.
-    std::vector<SectionSink> sinks;
-    for (std::size_t part = 0; part < threads; ++part) {
-        for (std::size_t k = 0; k < sections; ++k) {
-            sinks.emplace_back(part == 0 && k == 0 && keep == nullptr ? &out : nullptr);
-        }
-    }
-    std::vector<output::ResultsSummary> summaries(threads);
-    std::vector<std::vector<diff::NameResult>> kept(threads);
-    std::vector<std::uint64_t> sent(threads, 0);
-    std::vector<std::exception_ptr> failures(threads);
-    if (keep == nullptr) {
-        out.write(plan.stream.opening(0));
-    }
-    auto work = [&](std::size_t part) {
-        std::size_t at = plan.first_name + plan.name_count * part / threads;
-        const std::size_t end = plan.first_name + plan.name_count * (part + 1) / threads;
-        const std::size_t start = at;
-        auto cursor = plan.names.from(at);
-        dns::EngineOptions options = engine;
-        options.max_in_flight = std::max<std::size_t>(1, engine.max_in_flight / threads);
-        // Left to the OS at exit with its cache (freeing 50,000 answers took 15 ms).
-        auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
-        climb::LiveLookups& lookups = *owned_lookups;
-        lookups.expect_names(end - at + 16);
-        if (plan.dnssec.enabled()) {
-            lookups.enable_dnssec(plan.dnssec.options, plan.resolvers);
-        }
-        // More than the climbs under way at once (climb_stream's slots), so that the window
-        // only holds climbs back behind a slow one.
-        const std::size_t window = 4096 + 4 * options.max_in_flight;
-        std::vector<std::optional<diff::NameResult>> ring(window);
-        std::size_t next_write = at;
-        std::string text[output::ResultsStream::max_sections];
-        SectionSink* part_sinks = &sinks[part * sections];
-        output::ResultsSummary& summary = summaries[part];
-        auto write_ready = [&] {
-            while (next_write < at && ring[next_write % window]) {
-                diff::NameResult& r = *ring[next_write % window];
-                output::count_result(summary, r);
-                if (keep != nullptr) {
-                    kept[part].push_back(std::move(r));
-                } else {
-                    plan.stream.add(r, part == 0 && next_write == start, text);
-                }
-                ring[next_write % window].reset();
-                ++next_write;
-            }
-            for (std::size_t k = 0; k < sections; ++k) {
-                if (text[k].size() >= (std::size_t{1} << 16)) {
-                    part_sinks[k].write(text[k]);
-                }
-            }
-        };
-        climb::climb_stream(
-            lookups,
-            [&](climb::ClimbRequest& request, std::size_t& id) {
-                if (at == end) {
-                    return climb::Supply::none;
-                }
-                if (at - next_write >= window) {
-                    return climb::Supply::wait; // the climb of next_write is under way
-                }
-                if (!cursor.next(request.name)) {
-                    return climb::Supply::none; // never: the list holds `end` names
-                }
-                request.route = plan.resolvers;
-                id = at++;
-                return climb::Supply::climb;
-            },
-            [&](std::size_t index, climb::Result&& climb) {
-                diff::NameResult r = diff::compare(plan.expectations, std::move(climb), false);
-                if (plan.dnssec.enabled()) {
-                    r.dnssec_warning = expiry_warning(plan.dnssec, r.dnssec);
-                }
-                progress.done(r.status == diff::Status::error);
-                ring[index % window] = keep_what_is_shown(std::move(r), plan.format, plan.fix);
-                write_ready();
-            });
-        write_ready();
-        for (std::size_t k = 0; k < sections; ++k) {
-            part_sinks[k].write(text[k]);
-        }
-        sent[part] = lookups.queries_sent();
-        keep_until_exit(std::move(owned_lookups));
-    };
-    auto guarded = [&](std::size_t part) {
-        try {
-            work(part);
-        } catch (...) {
-            failures[part] = std::current_exception(); // a temporary file that failed
-        }
-    };
-#ifdef __GLIBC__
-    // Grow the heap in larger steps: with a thread per slice, glibc's per-thread arenas
-    // otherwise grow page by page (tens of thousands of mprotect calls per 100,000 names).
-    mallopt(M_TOP_PAD, 4 << 20);
-#endif
-    std::vector<std::thread> pool;
-    for (std::size_t part = 1; part < threads; ++part) {
-        pool.emplace_back(guarded, part);
-    }
-    guarded(0);
-    for (auto& thread : pool) {
-        thread.join();
-    }
-    for (const auto& failure : failures) {
-        if (failure) {
-            std::rethrow_exception(failure);
-        }
-    }
-    StreamedRun run;
-    for (std::size_t part = 0; part < threads; ++part) {
-        run.summary.add(summaries[part]);
-        run.queries_sent += sent[part];
-        if (keep != nullptr) {
-            for (auto& r : kept[part]) {
-                keep->push_back(std::move(r));
-            }
-        }
-    }
-    if (keep == nullptr) {
-        for (std::size_t k = 0; k < sections; ++k) {
-            if (k > 0) {
-                out.write(plan.stream.opening(k));
-            }
-            for (std::size_t part = 0; part < threads; ++part) {
-                sinks[part * sections + k].copy_to(out);
-            }
-        }
-        out.write(plan.stream.closing(run.summary));
-    }
-    return run;
-}
 
 } // namespace
 
@@ -795,26 +317,46 @@ int run_verify(const Arguments& args) {
             listed.push_back(std::move(name));
         }
         climb::LiveLookups lookups(engine);
-        results = verify_authoritative(expectations, listed, lookups, resolver_route,
-                                       static_cast<std::uint16_t>(port), dnssec);
+        results = verify::check_authoritative(expectations, listed, lookups, resolver_route,
+                                              static_cast<std::uint16_t>(port),
+                                              dnssec.enabled() ? &dnssec.options : nullptr);
         for (auto& r : results) {
             r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
         }
         if (fix) {
-            find_wildcard_owners(results, lookups, resolver_route);
+            verify::find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
         summary = output::summarize_results(results);
     } else {
-        StreamedRun run =
-            verify_streaming(StreamPlan{expectations, names, first_name, name_count, engine,
-                                        max_threads, resolver_route, dnssec, stream, format, fix},
-                             out, progress, fix ? &results : nullptr);
+        verify::Plan plan{expectations, names};
+        plan.first_name = first_name;
+        plan.name_count = name_count;
+        plan.max_threads = max_threads;
+        plan.max_in_flight = engine.max_in_flight;
+        plan.route = resolver_route;
+        plan.keep_results = fix;
+        plan.progress = [&progress](const diff::NameResult& r) {
+            progress.done(r.status == diff::Status::error);
+        };
+        plan.complete = [&dnssec, &format, fix](diff::NameResult& r) {
+            if (dnssec.enabled()) {
+                r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+            }
+            r = keep_what_is_shown(std::move(r), format, fix);
+        };
+        OutputSink sink(out);
+        verify::Outcome run =
+            verify::run(plan, stream,
+                        verify::live_climbs(engine, dnssec.enabled() ? &dnssec.options : nullptr,
+                                            resolver_route),
+                        sink);
         summary = run.summary;
         queries_sent = run.queries_sent;
+        results = std::move(run.results);
         if (fix) {
             climb::LiveLookups probes(engine);
-            find_wildcard_owners(results, probes, resolver_route);
+            verify::find_wildcard_owners(results, probes, resolver_route);
             queries_sent += probes.queries_sent();
         }
     }
