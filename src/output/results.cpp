@@ -3,6 +3,7 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <optional>
 
@@ -43,16 +44,47 @@ std::string where(const std::string& relevant, const std::string& found_at) {
     return out;
 }
 
+// A JSON string appended: printable ASCII without '"' or '\\' (host names, nearly always) as
+// is, anything else through text::json_string (the same text either way, without a
+// temporary string per value).
+void append_json_string(std::string& out, std::string_view s) {
+    bool plain = true;
+    for (unsigned char c : s) {
+        plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    }
+    if (!plain) {
+        out += text::json_string(s);
+        return;
+    }
+    out += '"';
+    out.append(s);
+    out += '"';
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+void append_json_or_null(std::string& out, const std::string& s) {
+    if (s.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, s);
+    }
+}
+
 void json_record(std::string& out, const caa::Record& r, const std::uint32_t* ttl) {
     out += "{\"flags\":";
-    out += std::to_string(static_cast<unsigned>(r.flags));
+    append_number(out, r.flags);
     out += ",\"tag\":";
-    out += text::json_string(r.tag);
+    append_json_string(out, r.tag);
     out += ",\"value\":";
-    out += text::json_string(r.value);
+    append_json_string(out, r.value);
     if (ttl != nullptr) {
         out += ",\"ttl\":";
-        out += std::to_string(*ttl);
+        append_number(out, *ttl);
     }
     out += '}';
 }
@@ -111,7 +143,7 @@ void json_strings(std::string& out, const std::vector<std::string>& items) {
         if (i > 0) {
             out += ',';
         }
-        out += text::json_string(items[i]);
+        append_json_string(out, items[i]);
     }
     out += ']';
 }
@@ -237,15 +269,15 @@ void append_result_text(std::string& out, const diff::NameResult& r) {
 
 void append_result_json(std::string& out, const diff::NameResult& r) {
     out += "{\"name\":";
-    out += text::json_string(r.name);
+    append_json_string(out, r.name);
     out += ",\"status\":\"";
     out += diff::status_name(r.status);
     out += "\",\"expected_from\":";
-    out += json_or_null(r.expected_from);
+    append_json_or_null(out, r.expected_from);
     out += ",\"relevant_name\":";
-    out += json_or_null(r.relevant_name);
+    append_json_or_null(out, r.relevant_name);
     out += ",\"found_at\":";
-    out += json_or_null(r.found_at);
+    append_json_or_null(out, r.found_at);
     out += ",\"expected\":";
     json_records(out, r.expected);
     out += ",\"actual\":";
@@ -281,7 +313,7 @@ void append_result_json(std::string& out, const diff::NameResult& r) {
     out += "],\"servers_disagree\":";
     out += r.servers_disagree ? "true" : "false";
     out += ",\"error\":";
-    out += r.error.empty() ? std::string("null") : text::json_string(r.error);
+    append_json_or_null(out, r.error);
     out += ",\"dnssec\":";
     json_dnssec(out, r.dnssec, r.dnssec_warning);
     out += ",\"steps\":[";

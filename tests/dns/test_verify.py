@@ -470,7 +470,7 @@ class Threads(unittest.TestCase):
 
 
 class LongUnsortedList(unittest.TestCase):
-    """120,000 names in no order, with repeats (more than one 100,000-name chunk of the
+    """120,000 names in no order, with repeats (several 50,000-name chunks of the
     external sort), straight at NSD: every name once, in canonical order, in every format;
     with two threads (one slice through a temporary file) the same."""
 

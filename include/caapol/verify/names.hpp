@@ -51,12 +51,14 @@ private:
 // Lines of a file from a byte offset on, read with pread (several readers share one file).
 class LineReader {
 public:
-    LineReader(int fd, std::uint64_t offset);
+    // `read_size`: bytes per pread (the merge keeps one reader per sorted run: small ones).
+    LineReader(int fd, std::uint64_t offset, std::size_t read_size = std::size_t{1} << 16);
     bool next(std::string& line);
 
 private:
     int fd_;
     std::uint64_t offset_;
+    std::size_t read_size_;
     std::string buffer_;
     std::size_t at_ = 0;
     bool end_ = false;
@@ -92,7 +94,7 @@ private:
 class NameSorter {
 public:
     // A chunk: at most `chunk_names` names or `chunk_bytes` bytes of names in memory.
-    explicit NameSorter(std::size_t chunk_names = 100000,
+    explicit NameSorter(std::size_t chunk_names = 50000,
                         std::size_t chunk_bytes = std::size_t{3} << 20);
     void add(std::string name);
     // The sorted list; the sorter is spent.
