@@ -23,13 +23,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <sstream>
-#include <thread>
 
 namespace caapol::cli {
 
@@ -56,6 +52,9 @@ const char* const verify_usage =
     "unsigned), indeterminate (no anchor covers it) or bogus; bogus, or a failed DS/DNSKEY\n"
     "lookup, makes the name an error, as it makes a CA refuse. A signature expiring within\n"
     "--dnssec-expiry-warn days is a warning.\n"
+    "The names may come in any order and repeat: they are sorted in canonical order through\n"
+    "temporary files in $TMPDIR (else /tmp), and results are written as they are decided, so\n"
+    "memory does not grow with the number of names (except with --fix or --authoritative).\n"
     "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
     "--quiet or --authoritative.\n"
     "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"

@@ -1,6 +1,8 @@
+#include "caapol/core/diagnostic.hpp"
 #include "caapol/verify/names.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <string>
 #include <vector>
@@ -109,5 +111,23 @@ TEST_SUITE("verify") {
         std::string back;
         file.copy_to([&back](std::string_view piece) { back.append(piece); });
         CHECK(back == expected);
+    }
+
+    TEST_CASE("a temporary directory that cannot be written is an input error naming it") {
+        const char* old = std::getenv("TMPDIR");
+        std::string saved = old != nullptr ? old : "";
+        ::setenv("TMPDIR", "/nonexistent-caapol-dir", 1);
+        std::string message;
+        try {
+            verify::TempFile file;
+        } catch (const InputError& e) {
+            message = e.message;
+        }
+        if (old != nullptr) {
+            ::setenv("TMPDIR", saved.c_str(), 1);
+        } else {
+            ::unsetenv("TMPDIR");
+        }
+        CHECK(message.find("cannot create a temporary file in /nonexistent-caapol-dir") == 0);
     }
 }
