@@ -1,6 +1,6 @@
 #include "caapol/audit/issuers.hpp"
 
-#include "caapol/core/atomic_file.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 
 #include <algorithm>

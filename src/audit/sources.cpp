@@ -3,8 +3,8 @@
 // memory does not grow with the file; precertificate/certificate pairs merged.
 #include "caapol/audit/certificate.hpp"
 #include "caapol/audit/issuers.hpp"
-#include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 
 #include <algorithm>

@@ -5,6 +5,7 @@
 #include "caapol/climb/live_source.hpp"
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/dns_name.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
 #include "caapol/dns/server.hpp"
 #include "caapol/importer/importer.hpp"

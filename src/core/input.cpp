@@ -40,6 +40,75 @@ bool same_as_stdin(const struct stat& st) {
            in.st_ino == st.st_ino;
 }
 
+// Closes a descriptor we opened when the reader leaves, thrown out or not.
+struct FdCloser {
+    int fd;
+    bool owned = true;
+    ~FdCloser() {
+        if (owned && fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+// Opens `path` for reading without blocking (the open of a FIFO without a writer must not
+// wait before we know what the file is) and reads its status; directories are refused.
+int open_for_reading(const std::string& path, struct stat& st) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        throw InputError{"cannot read " + path + ": " + reason()};
+    }
+    if (::fstat(fd, &st) != 0) {
+        std::string message = "cannot read " + path + ": " + reason();
+        ::close(fd);
+        throw InputError{message};
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw InputError{"cannot read " + path + ": it is a directory"};
+    }
+    return fd;
+}
+
+InputError too_large(const std::string& shown, std::size_t max_bytes) {
+    return InputError{"cannot read " + shown + ": it is larger than " +
+                      std::to_string(max_bytes >> 20) + " MiB"};
+}
+
+// Everything up to the end of `fd`, at most `max_bytes` (a file may grow while being read).
+std::string read_to_end(int fd, const std::string& shown, std::size_t max_bytes,
+                        std::size_t expected_size) {
+    std::string contents;
+    contents.reserve(expected_size);
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw InputError{"cannot read " + shown + ": " + reason()};
+        }
+        if (n == 0) {
+            break;
+        }
+        contents.append(buffer, static_cast<std::size_t>(n));
+        if (contents.size() > max_bytes) {
+            throw too_large(shown, max_bytes);
+        }
+    }
+    return contents;
+}
+
+// A regular file, open as `fd` with status `st`: its size checked before it is read.
+std::string read_regular(int fd, const struct stat& st, const std::string& path,
+                         std::size_t max_bytes) {
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+        throw too_large(path, max_bytes);
+    }
+    return read_to_end(fd, path, max_bytes, static_cast<std::size_t>(st.st_size));
+}
+
 } // namespace
 
 bool is_stdin_path(const std::string& path) {
@@ -54,22 +123,8 @@ InputFd open_input(const std::string& path) {
     if (is_stdin_path(path)) {
         return take_stdin("standard input");
     }
-    // O_NONBLOCK: the open of a FIFO without a writer must not wait before we know what the
-    // file is.
-    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        throw InputError{"cannot read " + path + ": " + reason()};
-    }
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        std::string message = "cannot read " + path + ": " + reason();
-        ::close(fd);
-        throw InputError{message};
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        throw InputError{"cannot read " + path + ": it is a directory"};
-    }
+    int fd = open_for_reading(path, st);
     if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
         ::close(fd);
         throw InputError{"cannot read " + path + ": it is not a regular file, pipe or device"};
@@ -99,49 +154,28 @@ InputFd open_input(const std::string& path) {
     return InputFd{fd, true};
 }
 
+std::string read_file(const std::string& path, std::size_t max_bytes) {
+    struct stat st {};
+    FdCloser file{open_for_reading(path, st)};
+    if (!S_ISREG(st.st_mode)) {
+        throw InputError{"cannot read " + path + ": it is not a regular file"};
+    }
+    return read_regular(file.fd, st, path, max_bytes);
+}
+
 std::string read_input(const std::string& path, std::size_t max_bytes) {
     if (!is_stdin_path(path)) {
-        // Regular files keep read_file's checks (size known before reading).
-        int probe = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (probe >= 0) {
-            struct stat st {};
-            bool regular = ::fstat(probe, &st) == 0 && S_ISREG(st.st_mode);
-            ::close(probe);
-            if (regular) {
-                return read_file(path, max_bytes);
-            }
+        // A regular file is read with its size known before reading; anything else goes
+        // through open_input's checks (pipes, devices, standard input once).
+        struct stat st {};
+        FdCloser file{open_for_reading(path, st)};
+        if (S_ISREG(st.st_mode)) {
+            return read_regular(file.fd, st, path, max_bytes);
         }
     }
-    const std::string shown = input_display_name(path);
     InputFd in = open_input(path);
-    struct Closer {
-        const InputFd& in;
-        ~Closer() {
-            if (in.owned) {
-                ::close(in.fd);
-            }
-        }
-    } closer{in};
-    std::string contents;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(in.fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw InputError{"cannot read " + shown + ": " + reason()};
-        }
-        if (n == 0) {
-            break;
-        }
-        contents.append(buffer, static_cast<std::size_t>(n));
-        if (contents.size() > max_bytes) {
-            throw InputError{"cannot read " + shown + ": it is larger than " +
-                             std::to_string(max_bytes >> 20) + " MiB"};
-        }
-    }
-    return contents;
+    FdCloser closer{in.fd, in.owned};
+    return read_to_end(in.fd, input_display_name(path), max_bytes, 0);
 }
 
 } // namespace caapol

@@ -1,7 +1,7 @@
 // lint of signed zone files: each file that holds RRSIGs has its CAA RRsets and NSEC/NSEC3
 // records checked against its own DNSKEYs (dnssec::check_signed_zone). Files without an
 // RRSIG cost one substring scan.
-#include "caapol/core/atomic_file.hpp"
+#include "caapol/core/input.hpp"
 #include "caapol/dnssec/zone_check.hpp"
 #include "caapol/lint/lint.hpp"
 

@@ -155,6 +155,29 @@ class DnsServers:
         os.makedirs(path)
         return path
 
+    def _prepare(self, kind, address, port):
+        """A free port (or the one asked, checked), and a directory, config and log path of
+        its own for one server."""
+        port = port or free_port((address,))
+        if not port_is_free(address, port):
+            raise RuntimeError(f"{address}@{port} is in use")
+        d = self._subdir(kind)
+        return port, d, os.path.join(d, kind + ".conf"), os.path.join(d, kind + ".log")
+
+    def _launch(self, conf, lines, checker, argv, log):
+        """Writes the config, has the server's own checker accept it, starts the server in
+        the foreground (stopped by stop_all)."""
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        check = subprocess.run([checker, conf], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(checker + ": " + check.stdout + check.stderr)
+        with open(log + ".out", "w") as out:
+            process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        self.processes.append(process)
+        return process
+
     def _wait_ready(self, process, address, port, probe, log, rd):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -168,12 +191,7 @@ class DnsServers:
     def start_nsd(self, zones, address="127.0.0.1", port=None):
         """zones: {zone name: zone file}. Listens on `address` only (127.0.0.x or ::1).
         Returns an Nsd."""
-        port = port or free_port((address,))
-        if not port_is_free(address, port):
-            raise RuntimeError(f"{address}@{port} is in use")
-        d = self._subdir("nsd")
-        conf = os.path.join(d, "nsd.conf")
-        log = os.path.join(d, "nsd.log")
+        port, d, conf, log = self._prepare("nsd", address, port)
         lines = [
             "server:",
             f"  ip-address: {address}@{port}",
@@ -196,15 +214,7 @@ class DnsServers:
         ]
         for name, path in zones.items():
             lines += ["zone:", f"  name: {name}", f'  zonefile: "{os.path.abspath(path)}"']
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        check = subprocess.run(["nsd-checkconf", conf], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError("nsd-checkconf: " + check.stdout + check.stderr)
-        with open(log + ".out", "w") as out:
-            process = subprocess.Popen([NSD, "-d", "-c", conf], stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.processes.append(process)
+        process = self._launch(conf, lines, "nsd-checkconf", [NSD, "-d", "-c", conf], log)
         probe = next(iter(zones))
         self._wait_ready(process, address, port, probe, log, rd=False)
         return Nsd(address, port, process, probe)
@@ -217,12 +227,7 @@ class DnsServers:
         error); raw: no validator module at all (answers passed through with their RRSIGs, for
         a validator of caapol's own); otherwise every stub zone is domain-insecure. `extra`:
         more "server:" lines ("serve-original-ttl: yes")."""
-        port = port or free_port((address,))
-        if not port_is_free(address, port):
-            raise RuntimeError(f"{address}@{port} is in use")
-        d = self._subdir("unbound")
-        conf = os.path.join(d, "unbound.conf")
-        log = os.path.join(d, "unbound.log")
+        port, d, conf, log = self._prepare("unbound", address, port)
         lines = [
             "server:",
             f"  interface: {address}@{port}",
@@ -267,15 +272,7 @@ class DnsServers:
         for zone, addresses in stubs.items():
             lines += ["stub-zone:", f"  name: {zone}"]
             lines += [f"  stub-addr: {a}" for a in addresses]
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        check = subprocess.run(["unbound-checkconf", conf], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError("unbound-checkconf: " + check.stdout + check.stderr)
-        with open(log + ".out", "w") as out:
-            process = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.processes.append(process)
+        process = self._launch(conf, lines, "unbound-checkconf", [UNBOUND, "-d", "-c", conf], log)
         self._wait_ready(process, address, port, next(iter(stubs)), log, rd=True)
         return f"{address}@{port}"
 
@@ -285,12 +282,7 @@ class DnsServers:
         from 127.0.0.1, for applying `verify --fix nsupdate` scripts. zones: {zone name: zone
         file}; the files are copied (named writes journals beside them). Returns an Nsd (the
         same address/port/endpoint shape) once every zone answers its SOA with NOERROR."""
-        port = port or free_port((address,))
-        if not port_is_free(address, port):
-            raise RuntimeError(f"{address}@{port} is in use")
-        d = self._subdir("named")
-        conf = os.path.join(d, "named.conf")
-        log = os.path.join(d, "named.log")
+        port, d, conf, log = self._prepare("named", address, port)
         lines = [
             "options {",
             f'  directory "{d}";',
@@ -313,15 +305,7 @@ class DnsServers:
             shutil.copyfile(path, copy)
             lines += [f'zone "{name}" {{', "  type primary;", f'  file "{copy}";',
                       "  allow-update { 127.0.0.1; };", "};"]
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError("named-checkconf: " + check.stdout + check.stderr)
-        with open(log + ".out", "w") as out:
-            process = subprocess.Popen([NAMED, "-g", "-c", conf], stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.processes.append(process)
+        process = self._launch(conf, lines, "named-checkconf", [NAMED, "-g", "-c", conf], log)
         # named answers SERVFAIL for a moment after its first answers: wait for NOERROR.
         deadline = time.monotonic() + 20
         pending = list(zones)

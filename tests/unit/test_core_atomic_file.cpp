@@ -1,5 +1,6 @@
 #include "caapol/core/atomic_file.hpp"
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/core/input.hpp"
 
 #include <cstdlib>
 #include <doctest/doctest.h>

@@ -54,9 +54,4 @@ void write_file_atomically(const std::string& path, std::string_view contents);
 // the file it names. Throws InputError for a link loop or an unreadable link.
 std::string resolve_output_path(const std::string& path);
 
-// Reads a whole regular file of at most `max_bytes`. Throws InputError naming the path and
-// the reason (unreadable, not a regular file, too large).
-inline constexpr std::size_t default_max_file_bytes = std::size_t{256} << 20;
-std::string read_file(const std::string& path, std::size_t max_bytes = default_max_file_bytes);
-
 } // namespace caapol

@@ -6,12 +6,18 @@
 // on a FIFO somebody left in a tree).
 #pragma once
 
-#include "caapol/core/atomic_file.hpp"
+#include "caapol/core/diagnostic.hpp"
 
 #include <cstddef>
 #include <string>
 
 namespace caapol {
+
+inline constexpr std::size_t default_max_file_bytes = std::size_t{256} << 20;
+
+// Reads a whole regular file of at most `max_bytes`. Throws InputError naming the path and
+// the reason (unreadable, not a regular file, too large).
+std::string read_file(const std::string& path, std::size_t max_bytes = default_max_file_bytes);
 
 // "-" stands for standard input.
 bool is_stdin_path(const std::string& path);
