@@ -6,7 +6,10 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <unistd.h>
 
 namespace caapol::cli {
 
@@ -116,36 +119,76 @@ std::string summarize(const Diagnostics& diagnostics) {
     return out;
 }
 
-std::vector<std::string> read_names(const std::string& path) {
-    std::string content = read_input(path); // "-": standard input; InputError when unreadable
-    std::vector<std::string> names;
-    names.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
+namespace {
+
+// One line of a --names file: its name, normalized, or "" for a blank or comment line.
+std::string name_of_line(std::string_view line, const std::string& path, std::size_t number) {
+    if (auto hash = line.find('#'); hash != std::string_view::npos) {
+        line = line.substr(0, hash);
+    }
+    line = text::trim(text::trim(line));
+    if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+        line = text::trim(line);
+    }
+    if (line.empty()) {
+        return {};
+    }
+    std::string problem = dns_name::check_name(line, dns_name::Profile::lookup);
+    if (!problem.empty()) {
+        throw InputError{path + ":" + std::to_string(number) + ": '" +
+                         text::escape_for_terminal(line) + "' is not a domain name: " + problem};
+    }
+    return dns_name::normalize(line);
+}
+
+} // namespace
+
+void for_each_name(const std::string& path, const std::function<void(std::string&&)>& each) {
+    const std::string shown = input_display_name(path);
+    InputFd in = open_input(path); // "-": standard input; InputError when unreadable
+    struct Closer {
+        const InputFd& in;
+        ~Closer() {
+            if (in.owned) {
+                ::close(in.fd);
+            }
+        }
+    } closer{in};
+    std::string pending; // the unfinished last line of what was read so far
     std::size_t line_number = 0;
-    std::string_view rest = content;
-    while (!rest.empty()) {
-        std::size_t newline = rest.find('\n');
-        std::string_view line = rest.substr(0, newline);
-        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-        ++line_number;
-        if (auto hash = line.find('#'); hash != std::string_view::npos) {
-            line = line.substr(0, hash);
-        }
-        line = text::trim(text::trim(line));
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-            line = text::trim(line);
-        }
-        if (line.empty()) {
+    char buffer[65536];
+    for (bool end = false; !end;) {
+        ssize_t n = ::read(in.fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
             continue;
         }
-        std::string problem = dns_name::check_name(line, dns_name::Profile::lookup);
-        if (!problem.empty()) {
-            throw InputError{path + ":" + std::to_string(line_number) + ": '" +
-                             text::escape_for_terminal(line) +
-                             "' is not a domain name: " + problem};
+        if (n < 0) {
+            throw InputError{"cannot read " + shown + ": " + std::strerror(errno)};
         }
-        names.push_back(dns_name::normalize(line));
+        end = n == 0;
+        pending.append(buffer, static_cast<std::size_t>(n));
+        std::size_t at = 0;
+        while (true) {
+            std::size_t newline = pending.find('\n', at);
+            if (newline == std::string::npos && !(end && at < pending.size())) {
+                break;
+            }
+            std::size_t stop = newline == std::string::npos ? pending.size() : newline;
+            std::string name =
+                name_of_line(std::string_view(pending).substr(at, stop - at), path, ++line_number);
+            if (!name.empty()) {
+                each(std::move(name));
+            }
+            at = newline == std::string::npos ? pending.size() : newline + 1;
+        }
+        pending.erase(0, at);
     }
+}
+
+std::vector<std::string> read_names(const std::string& path) {
+    std::vector<std::string> names;
+    for_each_name(path, [&names](std::string&& name) { names.push_back(std::move(name)); });
     return names;
 }
 

@@ -13,6 +13,9 @@
 #include "caapol/output/generate.hpp"
 #include "caapol/output/results.hpp"
 #include "caapol/policy/policy.hpp"
+#include "caapol/verify/authoritative.hpp"
+#include "caapol/verify/names.hpp"
+#include "caapol/verify/run.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -20,15 +23,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
+#include <optional>
 #include <sstream>
-#include <thread>
 
 namespace caapol::cli {
 
@@ -36,7 +33,7 @@ namespace {
 
 const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
-    "                     [--names FILE] [--format text|json|prometheus] [--fix nsupdate]\n"
+    "                     [--names FILE] [--format text|json|jsonl|prometheus] [--fix nsupdate]\n"
     "                     [--timeout SECONDS] [--retries N] [--max-in-flight N] [--threads N]\n"
     "                     [--shard K/N] [--strict] [--quiet] [-o FILE]\n"
     "                     [--dnssec validate|require|off] [--trust-anchor FILE]...\n"
@@ -55,6 +52,9 @@ const char* const verify_usage =
     "unsigned), indeterminate (no anchor covers it) or bogus; bogus, or a failed DS/DNSKEY\n"
     "lookup, makes the name an error, as it makes a CA refuse. A signature expiring within\n"
     "--dnssec-expiry-warn days is a warning.\n"
+    "The names may come in any order and repeat: they are sorted in canonical order through\n"
+    "temporary files in $TMPDIR (else /tmp), and results are written as they are decided, so\n"
+    "memory does not grow with the number of names (except with --fix or --authoritative).\n"
     "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
     "--quiet or --authoritative.\n"
     "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
@@ -93,7 +93,7 @@ Shard parse_shard(const std::string& text) {
 // 100,000-name run).
 diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string& format,
                                     bool fix) {
-    if (fix || format == "json") {
+    if (fix || format == "json" || format == "jsonl") {
         return std::move(result); // the script and JSON use everything
     }
     diff::NameResult shown;
@@ -114,350 +114,15 @@ diff::NameResult keep_what_is_shown(diff::NameResult&& result, const std::string
     return shown;
 }
 
-// The names in DNS canonical order (RFC 4034 section 6.1), each once.
-std::vector<std::string> sorted_unique(std::vector<std::string> names) {
-    // Through precomputed keys: labels from the right, each followed by a NUL (names are
-    // normalized and hold no NUL). The keys sit in one buffer and the sort moves small
-    // entries, not strings.
-    struct SortEntry {
-        std::size_t key_at;
-        std::size_t key_size;
-        std::size_t name_index;
-    };
-    std::string keys;
-    std::size_t total = 0;
-    for (const auto& name : names) {
-        total += name.size() + 1;
-    }
-    keys.reserve(total);
-    std::vector<SortEntry> order;
-    order.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string& name = names[i];
-        std::size_t at = keys.size();
-        std::size_t end = name.size();
-        while (true) {
-            std::size_t dot = end == 0 ? std::string::npos : name.rfind('.', end - 1);
-            std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
-            keys.append(name, begin, end - begin);
-            keys.push_back('\0');
-            if (dot == std::string::npos) {
-                break;
-            }
-            end = dot;
-        }
-        order.push_back({at, keys.size() - at, i});
-    }
-    auto key_of = [&keys](const SortEntry& e) {
-        return std::string_view(keys.data() + e.key_at, e.key_size);
-    };
-    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
-        return key_of(a) < key_of(b);
-    };
-    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
-        // Two halves sorted at once, then merged: the sort took a twentieth of a
-        // 100,000-name run.
-        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
-        std::thread second([&] { std::sort(middle, order.end(), before); });
-        std::sort(order.begin(), middle, before);
-        second.join();
-        std::inplace_merge(order.begin(), middle, order.end(), before);
-    } else {
-        std::sort(order.begin(), order.end(), before);
-    }
-    std::vector<std::string> sorted;
-    sorted.reserve(names.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
-            continue; // the same name twice
-        }
-        sorted.push_back(std::move(names[order[i].name_index]));
-    }
-    return sorted;
-}
+// The report into the -o file or standard output.
+class OutputSink : public verify::Sink {
+public:
+    explicit OutputSink(Output& out) : out_(out) {}
+    void write(std::string_view text) override { out_.write(text); }
 
-// --authoritative: zones, their servers and serials, then one climb per (name, server).
-std::vector<diff::NameResult>
-verify_authoritative(const diff::Expectations& expectations, const std::vector<std::string>& names,
-                     climb::LiveLookups& lookups, const climb::Route& resolvers, std::uint16_t port,
-                     const DnssecSettings& dnssec) {
-    // 1. The zone of each name: the closest enclosing name with an SOA of its own.
-    std::map<std::string, std::string> apex_error; // candidate -> "" (apex), "-" (not), error
-    std::map<std::string, std::string> candidate_of;
-    std::map<std::string, std::string> zone_of;
-    std::map<std::string, std::string> name_error;
-    for (const auto& name : names) {
-        candidate_of[name] = std::string(dns_name::strip_wildcard(name));
-    }
-    while (!candidate_of.empty()) {
-        std::set<std::string> wanted;
-        for (const auto& [name, candidate] : candidate_of) {
-            if (apex_error.count(candidate) == 0) {
-                wanted.insert(candidate);
-            }
-        }
-        for (const auto& candidate : wanted) {
-            lookups.query(
-                resolvers, candidate, dns::type_soa,
-                [&apex_error, candidate](const std::optional<dns::Message>& m,
-                                         const std::string& server, const std::string& error) {
-                    if (!m) {
-                        apex_error[candidate] =
-                            "SOA lookup of " + candidate + " failed at " + server + ": " + error;
-                        return;
-                    }
-                    bool apex = false;
-                    for (const auto& rr : m->answer) {
-                        apex = apex || (rr.type == dns::type_soa && rr.owner == candidate);
-                    }
-                    apex_error[candidate] = apex ? "" : "-";
-                });
-        }
-        lookups.run();
-        for (auto it = candidate_of.begin(); it != candidate_of.end();) {
-            const std::string& state = apex_error[it->second];
-            if (state.empty()) {
-                zone_of[it->first] = it->second;
-            } else if (state != "-") {
-                name_error[it->first] = state;
-            } else {
-                it->second = dns_name::parent(it->second);
-                if (!it->second.empty()) {
-                    ++it;
-                    continue;
-                }
-                name_error[it->first] = "no zone found above " + it->first;
-            }
-            it = candidate_of.erase(it);
-        }
-    }
-
-    // 2. The NS names of each zone, 3. their addresses.
-    std::map<std::string, std::vector<std::string>> ns_of;
-    std::map<std::string, std::string> zone_error;
-    std::set<std::string> zones;
-    for (const auto& [name, zone] : zone_of) {
-        zones.insert(zone);
-    }
-    for (const auto& zone : zones) {
-        lookups.query(resolvers, zone, dns::type_ns,
-                      [&, zone](const std::optional<dns::Message>& m, const std::string& server,
-                                const std::string& error) {
-                          if (!m) {
-                              zone_error[zone] =
-                                  "NS lookup of " + zone + " failed at " + server + ": " + error;
-                              return;
-                          }
-                          for (const auto& rr : m->answer) {
-                              if (rr.type == dns::type_ns && rr.owner == zone) {
-                                  ns_of[zone].push_back(rr.target);
-                              }
-                          }
-                          if (ns_of[zone].empty()) {
-                              zone_error[zone] = "no NS records for " + zone + " at " + server;
-                          }
-                      });
-    }
-    lookups.run();
-    std::map<std::string, std::set<std::string>> addresses_of;
-    std::map<std::string, std::string> host_error;
-    std::set<std::string> hosts;
-    for (const auto& [zone, list] : ns_of) {
-        hosts.insert(list.begin(), list.end());
-    }
-    for (const auto& host : hosts) {
-        for (std::uint16_t type : {dns::type_a, dns::type_aaaa}) {
-            lookups.query(resolvers, host, type,
-                          [&, host, type](const std::optional<dns::Message>& m,
-                                          const std::string& server, const std::string& error) {
-                              if (!m) {
-                                  host_error[host] += dns::type_name(type) + " lookup of " + host +
-                                                      " failed at " + server + ": " + error + "; ";
-                                  return;
-                              }
-                              for (const auto& rr : m->answer) {
-                                  if (rr.type == type && !rr.target.empty()) {
-                                      addresses_of[host].insert(rr.target);
-                                  }
-                              }
-                          });
-        }
-    }
-    lookups.run();
-    std::map<std::string, std::vector<dns::Server>> servers_of;
-    for (const auto& zone : zones) {
-        std::set<std::string> seen;
-        for (const auto& host : ns_of[zone]) {
-            for (const auto& address : addresses_of[host]) {
-                if (seen.insert(address).second) {
-                    servers_of[zone].push_back(dns::Server{address, port});
-                }
-            }
-        }
-        std::sort(
-            servers_of[zone].begin(), servers_of[zone].end(),
-            [](const dns::Server& a, const dns::Server& b) { return a.display() < b.display(); });
-        if (servers_of[zone].empty() && zone_error.count(zone) == 0) {
-            std::string why;
-            for (const auto& host : ns_of[zone]) {
-                why += host_error[host];
-            }
-            zone_error[zone] = "no address found for the name servers of " + zone +
-                               (why.empty() ? "" : " (" + why.substr(0, why.size() - 2) + ")");
-        }
-    }
-
-    // 4. Each server's SOA serial of its zone.
-    std::map<std::pair<std::string, std::string>,
-             std::pair<std::optional<std::uint32_t>, std::string>>
-        serials;
-    for (const auto& [zone, servers] : servers_of) {
-        for (const auto& server : servers) {
-            climb::Route direct{{server}, false};
-            auto key = std::make_pair(zone, server.display());
-            lookups.query(direct, zone, dns::type_soa,
-                          [&serials, key](const std::optional<dns::Message>& m, const std::string&,
-                                          const std::string& error) {
-                              auto& slot = serials[key];
-                              if (!m) {
-                                  slot.second = error;
-                                  return;
-                              }
-                              for (const auto& rr : m->answer) {
-                                  if (rr.type == dns::type_soa && rr.owner == key.first) {
-                                      slot.first = rr.serial;
-                                  }
-                              }
-                              if (!slot.first) {
-                                  slot.second = "no SOA in the answer";
-                              }
-                          });
-        }
-    }
-    lookups.run();
-
-    // 5. One climb per (name, server): the server's zone directly, the rest via the resolvers.
-    std::vector<climb::ClimbRequest> requests;
-    std::vector<std::pair<std::size_t, diff::ServerView>> owners; // name index, view template
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        auto zone = zone_of.find(names[i]);
-        if (zone == zone_of.end() || servers_of.count(zone->second) == 0) {
-            continue;
-        }
-        for (const auto& server : servers_of[zone->second]) {
-            requests.push_back({names[i], climb::Route{{server}, false}, zone->second, resolvers});
-            diff::ServerView view;
-            view.server = server.display();
-            view.zone = zone->second;
-            auto& serial = serials[{zone->second, view.server}];
-            view.serial = serial.first;
-            view.serial_error = serial.second;
-            owners.emplace_back(i, std::move(view));
-        }
-    }
-    if (dnssec.enabled()) {
-        // Each server's answers validated on their own; the chain through the resolvers.
-        lookups.enable_dnssec(dnssec.options, resolvers);
-    }
-    std::vector<climb::Result> climbs = climb::climb_all(lookups, requests);
-    std::vector<std::vector<diff::ServerView>> views(names.size());
-    for (std::size_t k = 0; k < climbs.size(); ++k) {
-        owners[k].second.result = std::move(climbs[k]);
-        views[owners[k].first].push_back(std::move(owners[k].second));
-    }
-
-    std::vector<diff::NameResult> results;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string& name = names[i];
-        std::string error;
-        if (auto e = name_error.find(name); e != name_error.end()) {
-            error = e->second;
-        } else if (auto z = zone_error.find(zone_of[name]); z != zone_error.end()) {
-            error = z->second;
-        }
-        if (!error.empty()) {
-            diff::NameResult r = diff::compare_servers(expectations, name, {});
-            r.error = error;
-            results.push_back(std::move(r));
-            continue;
-        }
-        results.push_back(diff::compare_servers(expectations, name, std::move(views[i])));
-    }
-    return results;
-}
-
-// A resolver's answer does not say whether a wildcard synthesized it. For a drifted name whose
-// set was found at the name itself, ask the wildcard owners "*.P" for P from the expected
-// domain down to the name's parent: the first, from the top, that holds the same set is where
-// the set lives (a wildcard above would have matched first), so that --fix changes that owner
-// and not the name, where a deletion removes nothing. Drift is rare: a few queries per drifted
-// name, once per run, and only for --fix (a monitoring run asks one query per name).
-void find_wildcard_owners(std::vector<diff::NameResult>& results, climb::LiveLookups& lookups,
-                          const climb::Route& route) {
-    struct Probe {
-        diff::NameResult* result;
-        std::vector<std::string> owners; // "*.P", from the top
-    };
-    std::vector<Probe> probes;
-    std::map<std::string, std::optional<climb::Answer>> answers;
-    for (auto& r : results) {
-        if (r.status != diff::Status::drift || !r.aliases.empty() || r.expected_from.empty() ||
-            r.relevant_name.empty() || r.found_at != r.relevant_name ||
-            r.relevant_name == r.expected_from ||
-            !dns_name::is_at_or_below(r.relevant_name, r.expected_from)) {
-            continue;
-        }
-        Probe probe{&r, {}};
-        for (std::string p = dns_name::parent(r.relevant_name);; p = dns_name::parent(p)) {
-            probe.owners.insert(probe.owners.begin(), "*." + p);
-            if (p == r.expected_from || p.empty()) {
-                break;
-            }
-        }
-        for (const auto& owner : probe.owners) {
-            answers.emplace(owner, std::nullopt);
-        }
-        probes.push_back(std::move(probe));
-    }
-    if (probes.empty()) {
-        return;
-    }
-    for (auto& entry : answers) {
-        // Not a structured binding: clang 14 cannot capture one (C++20 P1091).
-        auto& slot = entry.second;
-        lookups.lookup_caa(route, entry.first,
-                           [&slot](const climb::LiveAnswer& answer) { slot = answer.answer; });
-    }
-    lookups.run();
-    auto set_key = [](const std::vector<climb::SourcedRecord>& records) {
-        std::vector<std::string> keys;
-        for (const auto& r : records) {
-            keys.push_back(caa::canonical_key(r.record));
-        }
-        std::sort(keys.begin(), keys.end());
-        return keys;
-    };
-    for (auto& probe : probes) {
-        const auto wanted = set_key(probe.result->actual);
-        for (const auto& owner : probe.owners) {
-            const auto& answer = answers[owner];
-            if (answer && answer->kind == climb::AnswerKind::records && answer->aliases.empty() &&
-                set_key(answer->records) == wanted) {
-                probe.result->found_at = owner;
-                probe.result->notes.push_back("the set is synthesized from the wildcard " + owner);
-                // --authoritative: the servers that gave the same set got it from there too.
-                for (auto& view : probe.result->servers) {
-                    if (view.result.outcome == climb::Outcome::found &&
-                        view.result.found_at == probe.result->relevant_name &&
-                        set_key(view.result.records) == wanted) {
-                        view.result.found_at = owner;
-                    }
-                }
-                break;
-            }
-        }
-    }
-}
+private:
+    Output& out_;
+};
 
 } // namespace
 
@@ -474,7 +139,8 @@ int run_verify(const Arguments& args) {
         ("names", po::value<std::string>()->value_name("FILE"),
          "also check the names in FILE (one per line, '#' comments)") //
         ("format", po::value<std::string>()->value_name("FORMAT")->default_value("text"),
-         "text, json or prometheus (node_exporter textfile collector)") //
+         "text, json, jsonl (JSON Lines: one object per name, then the summary) or prometheus "
+         "(node_exporter textfile collector)") //
         ("fix", po::value<std::string>()->value_name("FORMAT"),
          "write a script that makes live DNS match the policy for the drifted names: "
          "nsupdate") //
@@ -518,9 +184,11 @@ int run_verify(const Arguments& args) {
         throw UsageError{"verify", "a POLICY file is needed"};
     }
     std::string format = values["format"].as<std::string>();
-    if (format != "text" && format != "json" && format != "prometheus") {
+    const std::optional<output::ResultsFormat> results_format =
+        output::parse_results_format(format);
+    if (!results_format) {
         throw UsageError{"verify", "--format '" + text::escape_for_terminal(format) +
-                                       "': expected text, json or prometheus"};
+                                       "': expected text, json, jsonl or prometheus"};
     }
     bool fix = false;
     if (values.count("fix") > 0) {
@@ -603,26 +271,24 @@ int run_verify(const Arguments& args) {
     // signal during the run removes the temporary file.
     Output out(values.count("output") > 0 ? values["output"].as<std::string>() : "-");
 
-    std::vector<std::string> names;
+    // The names in canonical order, each once, sorted in bounded memory (verify/names.hpp):
+    // past a chunk they go through temporary files, never all in memory at once.
+    verify::NameSorter sorter;
     for (const auto& domain : policy.domains) {
-        names.push_back(domain.name);
+        sorter.add(domain.name);
     }
     if (values.count("names") > 0) {
-        auto more = read_names(values["names"].as<std::string>());
-        names.insert(names.end(), more.begin(), more.end());
+        for_each_name(values["names"].as<std::string>(),
+                      [&sorter](std::string&& name) { sorter.add(std::move(name)); });
     }
-    names = sorted_unique(std::move(names));
-    if (shard.count > 1) {
-        // Contiguous slices of the sorted list: neighbours share ancestors, hence cache hits.
-        std::size_t begin = names.size() * shard.index / shard.count;
-        std::size_t end = names.size() * (shard.index + 1) / shard.count;
-        names = std::vector<std::string>(names.begin() + static_cast<std::ptrdiff_t>(begin),
-                                         names.begin() + static_cast<std::ptrdiff_t>(end));
-    }
+    const verify::SortedNames names = sorter.finish();
+    // --shard: a contiguous slice of the sorted list (neighbours share ancestors: cache hits).
+    const std::size_t first_name = names.size() * shard.index / shard.count;
+    const std::size_t name_count = names.size() * (shard.index + 1) / shard.count - first_name;
 
     if (resolvers.empty()) {
         resolvers = dns::read_resolv_conf();
-        if (resolvers.empty() && !names.empty()) {
+        if (resolvers.empty() && name_count > 0) {
             std::cerr << "caapol verify: error: no resolver: /etc/resolv.conf names none; give "
                          "--resolver ADDR[@PORT]\n";
             return exit_input;
@@ -630,95 +296,68 @@ int run_verify(const Arguments& args) {
     }
 
     // On a terminal: names done / total, names/s, errors so far, erased at the end.
-    Progress progress("verify", names.size(), !values["quiet"].as<bool>() && !authoritative);
+    Progress progress("verify", name_count, !values["quiet"].as<bool>() && !authoritative);
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
     const diff::Expectations expectations(policy);
-    std::vector<diff::NameResult> results;
+    // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
+    const output::ResultsStream stream(*results_format, dnssec.options.now, dnssec.enabled());
+    std::vector<diff::NameResult> results; // --authoritative and --fix only
+    output::ResultsSummary summary;
     std::uint64_t queries_sent = 0;
     std::uint64_t signatures_verified = 0;
     if (authoritative) {
+        // Zones, servers and serials first, then every (name, server): the whole list at once
+        // (a zone's servers are a handful; this mode is for an operator's own zones).
+        std::vector<std::string> listed;
+        listed.reserve(name_count);
+        auto cursor = names.from(first_name);
+        for (std::string name; listed.size() < name_count && cursor.next(name);) {
+            listed.push_back(std::move(name));
+        }
         climb::LiveLookups lookups(engine);
-        results = verify_authoritative(expectations, names, lookups, resolver_route,
-                                       static_cast<std::uint16_t>(port), dnssec);
+        results = verify::check_authoritative(expectations, listed, lookups, resolver_route,
+                                              static_cast<std::uint16_t>(port),
+                                              dnssec.enabled() ? &dnssec.options : nullptr);
         for (auto& r : results) {
             r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
         }
         if (fix) {
-            find_wildcard_owners(results, lookups, resolver_route);
+            verify::find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
-        if (lookups.validator() != nullptr) {
-            signatures_verified = lookups.validator()->signatures_verified();
-        }
+        summary = output::summarize_results(results);
     } else {
-        // With --threads, large runs are split: each thread climbs a contiguous slice of the
-        // sorted names with its own sockets and cache (neighbours share ancestors, so little is
-        // asked twice); the window is shared out among them. (Slices taken in chunks as
-        // threads go measured no faster, and split more zones between two caches.)
-        std::size_t threads =
-            std::min<std::size_t>({max_threads, names.size() / 5000 + 1, engine.max_in_flight});
-        // Each result is written to its own slot as soon as its climb ends.
-        results.resize(names.size());
-        std::vector<std::uint64_t> sent(threads, 0);
-        std::vector<std::uint64_t> verified(threads, 0);
-        auto work = [&](std::size_t part) {
-            std::size_t at = names.size() * part / threads;
-            std::size_t end = names.size() * (part + 1) / threads;
-            dns::EngineOptions options = engine;
-            options.max_in_flight = std::max<std::size_t>(1, engine.max_in_flight / threads);
-            // Left to the OS at exit with its cache (freeing 50,000 answers took 15 ms).
-            auto owned_lookups = std::make_unique<climb::LiveLookups>(options);
-            climb::LiveLookups& lookups = *owned_lookups;
-            lookups.expect_names(end - at + 16);
-            if (dnssec.enabled()) {
-                lookups.enable_dnssec(dnssec.options, resolver_route);
-            }
-            climb::climb_stream(
-                lookups,
-                [&](climb::ClimbRequest& request, std::size_t& id) {
-                    if (at == end) {
-                        return false;
-                    }
-                    request.name = names[at];
-                    request.route = resolver_route;
-                    id = at++;
-                    return true;
-                },
-                [&](std::size_t index, climb::Result&& climb) {
-                    diff::NameResult r = diff::compare(expectations, std::move(climb), false);
-                    if (dnssec.enabled()) {
-                        r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
-                    }
-                    results[index] = keep_what_is_shown(std::move(r), format, fix);
-                    progress.done(results[index].status == diff::Status::error);
-                });
-            sent[part] = lookups.queries_sent();
-            verified[part] =
-                lookups.validator() != nullptr ? lookups.validator()->signatures_verified() : 0;
-            keep_until_exit(std::move(owned_lookups));
+        verify::Plan plan{expectations, names};
+        plan.first_name = first_name;
+        plan.name_count = name_count;
+        plan.max_threads = max_threads;
+        plan.max_in_flight = engine.max_in_flight;
+        plan.route = resolver_route;
+        plan.keep_results = fix;
+        plan.progress = [&progress](const diff::NameResult& r) {
+            progress.done(r.status == diff::Status::error);
         };
-#ifdef __GLIBC__
-        // Grow the heap in large steps: with a thread per slice, glibc's per-thread arenas
-        // otherwise grow page by page (tens of thousands of mprotect calls per 100,000 names).
-        mallopt(M_TOP_PAD, 32 << 20);
-#endif
-        std::vector<std::thread> pool;
-        for (std::size_t part = 1; part < threads; ++part) {
-            pool.emplace_back(work, part);
-        }
-        work(0);
-        for (auto& thread : pool) {
-            thread.join();
-        }
-        for (std::size_t part = 0; part < threads; ++part) {
-            queries_sent += sent[part];
-            signatures_verified += verified[part];
-        }
+        plan.complete = [&dnssec, &format, fix](diff::NameResult& r) {
+            if (dnssec.enabled()) {
+                r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+            }
+            r = keep_what_is_shown(std::move(r), format, fix);
+        };
+        OutputSink sink(out);
+        verify::Outcome run =
+            verify::run(plan, stream,
+                        verify::live_climbs(engine, dnssec.enabled() ? &dnssec.options : nullptr,
+                                            resolver_route),
+                        sink);
+        summary = run.summary;
+        queries_sent = run.queries_sent;
+        signatures_verified = run.signatures_verified;
+        results = std::move(run.results);
         if (fix) {
             climb::LiveLookups probes(engine);
-            find_wildcard_owners(results, probes, resolver_route);
+            verify::find_wildcard_owners(results, probes, resolver_route);
             queries_sent += probes.queries_sent();
         }
     }
@@ -726,9 +365,8 @@ int run_verify(const Arguments& args) {
     progress.finish();
     double lookup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - lookups_started).count();
-    output::ResultsSummary summary = output::summarize_results(results);
-    std::ostringstream rendered;
     if (fix) {
+        std::ostringstream rendered;
         std::cerr << output::render_results_text(results);
         diff::Fixes fixes = diff::fixes(expectations, results);
         const std::vector<policy::Domain>& domains = fixes.domains;
@@ -757,24 +395,19 @@ int run_verify(const Arguments& args) {
                 return exit_input;
             }
         }
-    } else if (format == "json") {
-        rendered << output::render_results_json(results);
-    } else if (format == "prometheus") {
-        // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
-        rendered << output::render_results_prometheus(results, dnssec.options.now);
-    } else {
-        rendered << output::render_results_text(results);
+        out.write(rendered.str());
+    } else if (authoritative) {
+        out.write(output::render_results(*results_format, results, dnssec.options.now));
     }
-    out.write(rendered.str());
+    // (Through the resolvers the report is already written, result by result.)
     out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {
-        std::cerr << "caapol verify: " << names.size() << " names, " << queries_sent
+        std::cerr << "caapol verify: " << name_count << " names, " << queries_sent
                   << " queries sent, " << signatures_verified
                   << " signatures verified, lookups took " << lookup_seconds << " s\n";
     }
     keep_until_exit(std::make_unique<std::vector<diff::NameResult>>(std::move(results)));
-    keep_until_exit(std::make_unique<std::vector<std::string>>(std::move(names)));
     if (summary.error > 0) {
         return exit_lookup;
     }

@@ -3,6 +3,7 @@
 #include "caapol/core/dns_name.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -77,7 +78,7 @@ LiveLookups::Table& LiveLookups::table_for(const Route& route) {
     }
     auto [it, inserted] = tables_.try_emplace(route.key());
     if (inserted && expected_names_ > 0) {
-        it->second.reserve(expected_names_);
+        it->second.reserve(std::min(expected_names_, cache_limit_ + 1024));
     }
     last_route_ = route;
     last_table_ = &it->second;
@@ -209,11 +210,28 @@ void LiveLookups::finish(Entry& entry) {
     std::vector<Waiter> more = std::move(entry.more);
     entry.more.clear();
     // The waiters may ask for more names (the table grows; this entry stays where it is).
+    ++finishing_;
     if (first) {
         first(entry.answer);
     }
     for (auto& waiter : more) {
         waiter(entry.answer);
+    }
+    if (--finishing_ == 0) {
+        // The outermost finish: no waiter runs, so no climb holds an answer of the cache.
+        trim_cache();
+    }
+}
+
+void LiveLookups::trim_cache() {
+    for (auto& [key, table] : tables_) {
+        if (table.size() <= cache_limit_) {
+            continue;
+        }
+        // Every answer nobody waits for: the in-flight ones stay (the engine points at them).
+        for (auto it = table.begin(); it != table.end();) {
+            it = it->second.done ? table.erase(it) : std::next(it);
+        }
     }
 }
 
@@ -300,9 +318,10 @@ struct Driver {
         while (!exhausted && !free_slots.empty()) {
             std::size_t slot = free_slots.back();
             Active& entry = active[slot];
-            if (!next_request(entry.request, entry.id)) {
-                exhausted = true;
-                break;
+            Supply supply = next_request(entry.request, entry.id);
+            if (supply != Supply::climb) {
+                exhausted = supply == Supply::none;
+                break; // `wait`: asked again when a climb ends
             }
             free_slots.pop_back();
             entry.climber.emplace(std::string(entry.request.name));
@@ -371,7 +390,7 @@ void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
     }
     ClimbRequest request;
     std::size_t id = 0;
-    while (!driver.exhausted && next_request(request, id)) {
+    while (!driver.exhausted && next_request(request, id) == Supply::climb) {
         Climber climber(request.name);
         climber.feed(never);
         done(id, climber.take_result());
@@ -386,11 +405,11 @@ std::vector<Result> climb_all(LiveLookups& lookups, const std::vector<ClimbReque
         lookups,
         [&](ClimbRequest& request, std::size_t& id) {
             if (next == requests.size()) {
-                return false;
+                return Supply::none;
             }
             request = requests[next];
             id = next++;
-            return true;
+            return Supply::climb;
         },
         [&results](std::size_t index, Result&& result) { results[index] = std::move(result); });
     return results;

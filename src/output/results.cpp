@@ -3,8 +3,9 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
-#include <sstream>
+#include <optional>
 
 namespace caapol::output {
 
@@ -43,31 +44,71 @@ std::string where(const std::string& relevant, const std::string& found_at) {
     return out;
 }
 
-void json_record(std::ostringstream& out, const caa::Record& r, const std::uint32_t* ttl) {
-    out << "{\"flags\":" << static_cast<unsigned>(r.flags)
-        << ",\"tag\":" << text::json_string(r.tag) << ",\"value\":" << text::json_string(r.value);
-    if (ttl != nullptr) {
-        out << ",\"ttl\":" << *ttl;
+// A JSON string appended: printable ASCII without '"' or '\\' (host names, nearly always) as
+// is, anything else through text::json_string (the same text either way, without a
+// temporary string per value).
+void append_json_string(std::string& out, std::string_view s) {
+    bool plain = true;
+    for (unsigned char c : s) {
+        plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
     }
-    out << "}";
+    if (!plain) {
+        out += text::json_string(s);
+        return;
+    }
+    out += '"';
+    out.append(s);
+    out += '"';
 }
 
-void json_records(std::ostringstream& out, const std::vector<caa::Record>& records) {
-    out << "[";
+void append_number(std::string& out, std::uint64_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+void append_json_or_null(std::string& out, const std::string& s) {
+    if (s.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, s);
+    }
+}
+
+void json_record(std::string& out, const caa::Record& r, const std::uint32_t* ttl) {
+    out += "{\"flags\":";
+    append_number(out, r.flags);
+    out += ",\"tag\":";
+    append_json_string(out, r.tag);
+    out += ",\"value\":";
+    append_json_string(out, r.value);
+    if (ttl != nullptr) {
+        out += ",\"ttl\":";
+        append_number(out, *ttl);
+    }
+    out += '}';
+}
+
+void json_records(std::string& out, const std::vector<caa::Record>& records) {
+    out += '[';
     for (std::size_t i = 0; i < records.size(); ++i) {
-        out << (i ? "," : "");
+        if (i > 0) {
+            out += ',';
+        }
         json_record(out, records[i], nullptr);
     }
-    out << "]";
+    out += ']';
 }
 
-void json_sourced(std::ostringstream& out, const std::vector<climb::SourcedRecord>& records) {
-    out << "[";
+void json_sourced(std::string& out, const std::vector<climb::SourcedRecord>& records) {
+    out += '[';
     for (std::size_t i = 0; i < records.size(); ++i) {
-        out << (i ? "," : "");
+        if (i > 0) {
+            out += ',';
+        }
         json_record(out, records[i].record, &records[i].ttl);
     }
-    out << "]";
+    out += ']';
 }
 
 // "[secure]", "[bogus: why]".
@@ -79,179 +120,224 @@ std::string dnssec_tag(const dnssec::Status& s) {
     return esc(out + "]");
 }
 
-std::string json_dnssec(const dnssec::Status& s, const std::string& warning = {}) {
+void json_dnssec(std::string& out, const dnssec::Status& s, const std::string& warning = {}) {
     if (s.state == dnssec::State::off) {
-        return "null";
+        out += "null";
+        return;
     }
-    std::string out = std::string("{\"state\":\"") + dnssec::state_name(s.state) + "\"";
+    out += std::string("{\"state\":\"") + dnssec::state_name(s.state) + "\"";
     out += ",\"reason\":" + (s.reason.empty() ? std::string("null") : text::json_string(s.reason));
     out += ",\"expires\":" +
            (s.expires == 0 ? std::string("null") : text::json_string(dnssec::date_text(s.expires)));
     out += ",\"warning\":" + (warning.empty() ? std::string("null") : text::json_string(warning));
-    return out + "}";
+    out += '}';
 }
 
 std::string json_or_null(const std::string& s) {
     return s.empty() ? "null" : text::json_string(s);
 }
 
-void json_strings(std::ostringstream& out, const std::vector<std::string>& items) {
-    out << "[";
+void json_strings(std::string& out, const std::vector<std::string>& items) {
+    out += '[';
     for (std::size_t i = 0; i < items.size(); ++i) {
-        out << (i ? "," : "") << text::json_string(items[i]);
+        if (i > 0) {
+            out += ',';
+        }
+        append_json_string(out, items[i]);
     }
-    out << "]";
+    out += ']';
 }
 
 } // namespace
 
+void count_result(ResultsSummary& s, const diff::NameResult& r) {
+    ++s.checked;
+    switch (r.status) {
+    case diff::Status::ok:
+        ++s.ok;
+        break;
+    case diff::Status::drift:
+        ++s.drift;
+        break;
+    case diff::Status::unchecked:
+        ++s.unchecked;
+        break;
+    case diff::Status::error:
+        ++s.error;
+        break;
+    }
+    s.validated = s.validated || r.dnssec.state != dnssec::State::off;
+}
+
+void ResultsSummary::add(const ResultsSummary& other) {
+    checked += other.checked;
+    ok += other.ok;
+    drift += other.drift;
+    unchecked += other.unchecked;
+    error += other.error;
+    validated = validated || other.validated;
+}
+
 ResultsSummary summarize_results(const std::vector<diff::NameResult>& results) {
     ResultsSummary s;
-    s.checked = results.size();
     for (const auto& r : results) {
-        switch (r.status) {
-        case diff::Status::ok:
-            ++s.ok;
-            break;
-        case diff::Status::drift:
-            ++s.drift;
-            break;
-        case diff::Status::unchecked:
-            ++s.unchecked;
-            break;
-        case diff::Status::error:
-            ++s.error;
-            break;
-        }
+        count_result(s, r);
     }
     return s;
 }
 
-std::string render_results_text(const std::vector<diff::NameResult>& results) {
-    std::ostringstream out;
-    for (const auto& r : results) {
-        out << esc(r.name) << ": " << diff::status_name(r.status);
-        if (r.status == diff::Status::error) {
-            out << ": " << esc(r.error) << "\n";
-        } else if (r.status == diff::Status::unchecked && r.expected_from.empty() &&
-                   !r.error.empty()) {
-            out << " (no policy domain covers it)\n";
-        } else {
-            if (r.relevant_name.empty()) {
-                out << " (no CAA set up to the root";
-            } else {
-                out << " (CAA set at " << where(r.relevant_name, r.found_at);
-            }
-            if (r.expected_from.empty()) {
-                out << (r.status == diff::Status::unchecked
-                            ? "; no policy domain covers it)\n"
-                            : "; no policy domain above it has records)\n");
-            } else {
-                out << "; policy domain " << esc(r.expected_from) << ")\n";
-            }
-        }
-        for (const auto& m : r.difference.missing) {
-            out << "  - " << record_text(m) << "\n";
-        }
-        for (const auto& u : r.difference.unexpected) {
-            out << "  + " << record_text(u) << "\n";
-        }
-        for (const auto& note : r.notes) {
-            out << "  note: " << esc(note) << "\n";
-        }
-        for (const auto& [step, state] : r.step_dnssec) {
-            out << "  step " << esc(step.empty() ? "." : step) << " " << dnssec_tag(state) << "\n";
-        }
-        if (!r.dnssec_warning.empty()) {
-            out << "  warning: " << esc(r.dnssec_warning) << "\n";
-        }
-        for (const auto& s : r.servers) {
-            out << "  server " << esc(s.server) << " zone " << esc(s.zone.empty() ? "." : s.zone)
-                << " serial ";
-            if (s.serial) {
-                out << *s.serial;
-            } else {
-                out << "? (" << esc(s.serial_error) << ")";
-            }
-            out << ": " << diff::status_name(s.status);
-            if (s.result.dnssec.state != dnssec::State::off) {
-                out << " " << dnssec_tag(s.result.dnssec);
-            }
-            if (s.result.outcome == climb::Outcome::failure) {
-                out << ": " << esc(s.result.reason) << "\n";
-                continue;
-            }
-            if (s.result.outcome == climb::Outcome::none) {
-                out << ", no CAA set\n";
-                continue;
-            }
-            out << ", set at " << where(s.result.relevant_name, s.result.found_at) << "\n";
-            for (const auto& line : sorted_lines(s.result.records)) {
-                out << "    " << line << "\n";
-            }
-        }
+std::optional<ResultsFormat> parse_results_format(std::string_view name) {
+    if (name == "text") {
+        return ResultsFormat::text;
     }
-    ResultsSummary s = summarize_results(results);
-    out << s.checked << (s.checked == 1 ? " name" : " names") << " checked: " << s.ok << " ok, "
-        << s.drift << " drift, " << s.unchecked << " unchecked, " << s.error << " error"
-        << (s.error == 1 ? "" : "s") << "\n";
-    return out.str();
+    if (name == "json") {
+        return ResultsFormat::json;
+    }
+    if (name == "jsonl") {
+        return ResultsFormat::jsonl;
+    }
+    if (name == "prometheus") {
+        return ResultsFormat::prometheus;
+    }
+    return std::nullopt;
 }
 
-std::string render_results_json(const std::vector<diff::NameResult>& results) {
-    std::ostringstream out;
-    out << "{\"version\":1,\"results\":[";
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const auto& r = results[i];
-        out << (i ? ",\n" : "\n") << "{\"name\":" << text::json_string(r.name) << ",\"status\":\""
-            << diff::status_name(r.status) << "\""
-            << ",\"expected_from\":" << json_or_null(r.expected_from)
-            << ",\"relevant_name\":" << json_or_null(r.relevant_name)
-            << ",\"found_at\":" << json_or_null(r.found_at) << ",\"expected\":";
-        json_records(out, r.expected);
-        out << ",\"actual\":";
-        json_sourced(out, r.actual);
-        out << ",\"missing\":";
-        json_records(out, r.difference.missing);
-        out << ",\"unexpected\":";
-        json_records(out, r.difference.unexpected);
-        out << ",\"path\":";
-        json_strings(out, r.path);
-        out << ",\"notes\":";
-        json_strings(out, r.notes);
-        out << ",\"servers\":[";
-        for (std::size_t j = 0; j < r.servers.size(); ++j) {
-            const auto& s = r.servers[j];
-            out << (j ? "," : "") << "{\"server\":" << text::json_string(s.server)
-                << ",\"zone\":" << text::json_string(s.zone) << ",\"serial\":";
-            if (s.serial) {
-                out << *s.serial;
-            } else {
-                out << "null";
-            }
-            out << ",\"status\":\"" << diff::status_name(s.status) << "\""
-                << ",\"found_at\":" << json_or_null(s.result.found_at) << ",\"actual\":";
-            json_sourced(out, s.result.records);
-            out << ",\"error\":"
-                << (s.result.outcome == climb::Outcome::failure ? text::json_string(s.result.reason)
-                                                                : "null")
-                << ",\"dnssec\":" << json_dnssec(s.result.dnssec) << "}";
+void append_result_text(std::string& out, const diff::NameResult& r) {
+    out += esc(r.name);
+    out += ": ";
+    out += diff::status_name(r.status);
+    if (r.status == diff::Status::error) {
+        out += ": " + esc(r.error) + "\n";
+    } else if (r.status == diff::Status::unchecked && r.expected_from.empty() && !r.error.empty()) {
+        out += " (no policy domain covers it)\n";
+    } else {
+        if (r.relevant_name.empty()) {
+            out += " (no CAA set up to the root";
+        } else {
+            out += " (CAA set at " + where(r.relevant_name, r.found_at);
         }
-        out << "],\"servers_disagree\":" << (r.servers_disagree ? "true" : "false")
-            << ",\"error\":" << (r.error.empty() ? "null" : text::json_string(r.error));
-        out << ",\"dnssec\":" << json_dnssec(r.dnssec, r.dnssec_warning) << ",\"steps\":[";
-        for (std::size_t j = 0; j < r.step_dnssec.size(); ++j) {
-            out << (j ? "," : "") << "{\"name\":" << text::json_string(r.step_dnssec[j].first)
-                << ",\"dnssec\":" << json_dnssec(r.step_dnssec[j].second) << "}";
+        if (r.expected_from.empty()) {
+            out += r.status == diff::Status::unchecked
+                       ? "; no policy domain covers it)\n"
+                       : "; no policy domain above it has records)\n";
+        } else {
+            out += "; policy domain " + esc(r.expected_from) + ")\n";
         }
-        out << "]}";
     }
-    ResultsSummary s = summarize_results(results);
-    out << "\n],\"summary\":{\"checked\":" << s.checked << ",\"ok\":" << s.ok
-        << ",\"drift\":" << s.drift << ",\"unchecked\":" << s.unchecked << ",\"error\":" << s.error
-        << "}}\n";
-    return out.str();
+    for (const auto& m : r.difference.missing) {
+        out += "  - " + record_text(m) + "\n";
+    }
+    for (const auto& u : r.difference.unexpected) {
+        out += "  + " + record_text(u) + "\n";
+    }
+    for (const auto& note : r.notes) {
+        out += "  note: " + esc(note) + "\n";
+    }
+    for (const auto& [step, state] : r.step_dnssec) {
+        out += "  step " + esc(step.empty() ? "." : step) + " " + dnssec_tag(state) + "\n";
+    }
+    if (!r.dnssec_warning.empty()) {
+        out += "  warning: " + esc(r.dnssec_warning) + "\n";
+    }
+    for (const auto& s : r.servers) {
+        out += "  server " + esc(s.server) + " zone " + esc(s.zone.empty() ? "." : s.zone) +
+               " serial ";
+        if (s.serial) {
+            out += std::to_string(*s.serial);
+        } else {
+            out += "? (" + esc(s.serial_error) + ")";
+        }
+        out += ": ";
+        out += diff::status_name(s.status);
+        if (s.result.dnssec.state != dnssec::State::off) {
+            out += " " + dnssec_tag(s.result.dnssec);
+        }
+        if (s.result.outcome == climb::Outcome::failure) {
+            out += ": " + esc(s.result.reason) + "\n";
+            continue;
+        }
+        if (s.result.outcome == climb::Outcome::none) {
+            out += ", no CAA set\n";
+            continue;
+        }
+        out += ", set at " + where(s.result.relevant_name, s.result.found_at) + "\n";
+        for (const auto& line : sorted_lines(s.result.records)) {
+            out += "    " + line + "\n";
+        }
+    }
 }
+
+void append_result_json(std::string& out, const diff::NameResult& r) {
+    out += "{\"name\":";
+    append_json_string(out, r.name);
+    out += ",\"status\":\"";
+    out += diff::status_name(r.status);
+    out += "\",\"expected_from\":";
+    append_json_or_null(out, r.expected_from);
+    out += ",\"relevant_name\":";
+    append_json_or_null(out, r.relevant_name);
+    out += ",\"found_at\":";
+    append_json_or_null(out, r.found_at);
+    out += ",\"expected\":";
+    json_records(out, r.expected);
+    out += ",\"actual\":";
+    json_sourced(out, r.actual);
+    out += ",\"missing\":";
+    json_records(out, r.difference.missing);
+    out += ",\"unexpected\":";
+    json_records(out, r.difference.unexpected);
+    out += ",\"path\":";
+    json_strings(out, r.path);
+    out += ",\"notes\":";
+    json_strings(out, r.notes);
+    out += ",\"servers\":[";
+    for (std::size_t j = 0; j < r.servers.size(); ++j) {
+        const auto& s = r.servers[j];
+        if (j > 0) {
+            out += ',';
+        }
+        out += "{\"server\":" + text::json_string(s.server) +
+               ",\"zone\":" + text::json_string(s.zone) + ",\"serial\":";
+        out += s.serial ? std::to_string(*s.serial) : std::string("null");
+        out += ",\"status\":\"";
+        out += diff::status_name(s.status);
+        out += "\",\"found_at\":" + json_or_null(s.result.found_at) + ",\"actual\":";
+        json_sourced(out, s.result.records);
+        out += ",\"error\":";
+        out += s.result.outcome == climb::Outcome::failure ? text::json_string(s.result.reason)
+                                                           : std::string("null");
+        out += ",\"dnssec\":";
+        json_dnssec(out, s.result.dnssec);
+        out += '}';
+    }
+    out += "],\"servers_disagree\":";
+    out += r.servers_disagree ? "true" : "false";
+    out += ",\"error\":";
+    append_json_or_null(out, r.error);
+    out += ",\"dnssec\":";
+    json_dnssec(out, r.dnssec, r.dnssec_warning);
+    out += ",\"steps\":[";
+    for (std::size_t j = 0; j < r.step_dnssec.size(); ++j) {
+        if (j > 0) {
+            out += ',';
+        }
+        out += "{\"name\":" + text::json_string(r.step_dnssec[j].first) + ",\"dnssec\":";
+        json_dnssec(out, r.step_dnssec[j].second);
+        out += '}';
+    }
+    out += "]}";
+}
+
+namespace {
+
+std::string json_summary(const ResultsSummary& s) {
+    return "{\"checked\":" + std::to_string(s.checked) + ",\"ok\":" + std::to_string(s.ok) +
+           ",\"drift\":" + std::to_string(s.drift) +
+           ",\"unchecked\":" + std::to_string(s.unchecked) +
+           ",\"error\":" + std::to_string(s.error) + "}";
+}
+
+} // namespace
 
 namespace {
 void append_prometheus_label(std::string& out, std::string_view value) {
@@ -287,72 +373,127 @@ std::string prometheus_label(std::string_view value) {
     return out;
 }
 
-std::string render_results_prometheus(const std::vector<diff::NameResult>& results,
-                                      std::int64_t timestamp) {
-    // One pass over the results filling both metrics' lines (not an ostream, not a pass per
-    // metric): 200,000 lines for 100,000 names, and the results are far apart in memory.
-    std::string lines;
-    std::string error_lines;
-    lines.reserve(64 * results.size() + 1024);
-    error_lines.reserve(72 * results.size() + 1024);
-    lines += "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
-             "policy.\n# TYPE caapol_caa_drift gauge\n";
-    error_lines +=
-        "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed (undecided)."
-        "\n# TYPE caapol_caa_lookup_error gauge\n";
-    for (const auto& r : results) {
-        lines += "caapol_caa_drift{name=\"";
-        append_prometheus_label(lines, r.name);
-        lines += r.status == diff::Status::drift ? "\"} 1\n" : "\"} 0\n";
-        error_lines += "caapol_caa_lookup_error{name=\"";
-        append_prometheus_label(error_lines, r.name);
-        error_lines += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
-    }
-    lines += error_lines;
-    bool validated = false;
-    for (const auto& r : results) {
-        validated = validated || r.dnssec.state != dnssec::State::off;
-    }
-    if (validated) {
-        lines += "# HELP caapol_caa_dnssec_bogus 1 when DNSSEC validation of the name's CAA "
-                 "lookups failed (bogus or a DS/DNSKEY lookup error).\n"
-                 "# TYPE caapol_caa_dnssec_bogus gauge\n";
-        for (const auto& r : results) {
-            lines += "caapol_caa_dnssec_bogus{name=\"";
-            append_prometheus_label(lines, r.name);
-            lines += r.dnssec.fatal ? "\"} 1\n" : "\"} 0\n";
+std::size_t ResultsStream::sections() const {
+    return format_ == ResultsFormat::prometheus ? 4 : 1;
+}
+
+void ResultsStream::add(const diff::NameResult& r, bool first, std::string* out) const {
+    switch (format_) {
+    case ResultsFormat::text:
+        append_result_text(out[0], r);
+        return;
+    case ResultsFormat::json:
+        out[0] += first ? "\n" : ",\n";
+        append_result_json(out[0], r);
+        return;
+    case ResultsFormat::jsonl:
+        append_result_json(out[0], r);
+        out[0] += '\n';
+        return;
+    case ResultsFormat::prometheus:
+        // Every metric's line of the name at once, each into its own section.
+        out[0] += "caapol_caa_drift{name=\"";
+        append_prometheus_label(out[0], r.name);
+        out[0] += r.status == diff::Status::drift ? "\"} 1\n" : "\"} 0\n";
+        out[1] += "caapol_caa_lookup_error{name=\"";
+        append_prometheus_label(out[1], r.name);
+        out[1] += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
+        if (!dnssec_) {
+            return;
         }
-        lines += "# HELP caapol_caa_rrsig_expiry_seconds Seconds until the earliest signature "
-                 "a secure CAA answer rests on expires.\n"
-                 "# TYPE caapol_caa_rrsig_expiry_seconds gauge\n";
-        for (const auto& r : results) {
-            if (r.dnssec.state != dnssec::State::secure || r.dnssec.expires == 0) {
-                continue;
-            }
-            lines += "caapol_caa_rrsig_expiry_seconds{name=\"";
-            append_prometheus_label(lines, r.name);
-            lines += "\"} " + std::to_string(r.dnssec.expires - timestamp) + "\n";
+        out[2] += "caapol_caa_dnssec_bogus{name=\"";
+        append_prometheus_label(out[2], r.name);
+        out[2] += r.dnssec.fatal ? "\"} 1\n" : "\"} 0\n";
+        if (r.dnssec.state == dnssec::State::secure && r.dnssec.expires != 0) {
+            out[3] += "caapol_caa_rrsig_expiry_seconds{name=\"";
+            append_prometheus_label(out[3], r.name);
+            out[3] += "\"} " + std::to_string(r.dnssec.expires - timestamp_) + "\n";
         }
+        return;
     }
-    std::ostringstream out;
-    ResultsSummary s = summarize_results(results);
-    out << "# HELP caapol_names_checked Names checked by the last run.\n"
-           "# TYPE caapol_names_checked gauge\ncaapol_names_checked "
-        << s.checked << "\n";
-    out << "# HELP caapol_names_drifted Names whose CAA set differs from the policy.\n"
-           "# TYPE caapol_names_drifted gauge\ncaapol_names_drifted "
-        << s.drift << "\n";
-    out << "# HELP caapol_names_unchecked Names that no policy domain covers (no "
-           "expectation).\n# TYPE caapol_names_unchecked gauge\ncaapol_names_unchecked "
-        << s.unchecked << "\n";
-    out << "# HELP caapol_lookup_errors Names whose lookup failed.\n"
-           "# TYPE caapol_lookup_errors gauge\ncaapol_lookup_errors "
-        << s.error << "\n";
-    out << "# HELP caapol_last_run_timestamp_seconds When the last run finished (Unix time).\n"
-           "# TYPE caapol_last_run_timestamp_seconds gauge\ncaapol_last_run_timestamp_seconds "
-        << timestamp << "\n";
-    lines += out.str();
-    return lines;
+}
+
+std::string ResultsStream::opening(std::size_t section) const {
+    switch (format_) {
+    case ResultsFormat::text:
+    case ResultsFormat::jsonl:
+        return {};
+    case ResultsFormat::json:
+        return "{\"version\":1,\"results\":[";
+    case ResultsFormat::prometheus:
+        break;
+    }
+    switch (section) {
+    case 0:
+        return "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
+               "policy.\n# TYPE caapol_caa_drift gauge\n";
+    case 1:
+        return "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed "
+               "(undecided).\n# TYPE caapol_caa_lookup_error gauge\n";
+    case 2:
+        return dnssec_ ? "# HELP caapol_caa_dnssec_bogus 1 when DNSSEC validation of the "
+                         "name's CAA lookups failed (bogus or a DS/DNSKEY lookup error).\n"
+                         "# TYPE caapol_caa_dnssec_bogus gauge\n"
+                       : "";
+    default:
+        return dnssec_ ? "# HELP caapol_caa_rrsig_expiry_seconds Seconds until the earliest "
+                         "signature a secure CAA answer rests on expires.\n"
+                         "# TYPE caapol_caa_rrsig_expiry_seconds gauge\n"
+                       : "";
+    }
+}
+
+std::string ResultsStream::closing(const ResultsSummary& s) const {
+    switch (format_) {
+    case ResultsFormat::text:
+        return std::to_string(s.checked) + (s.checked == 1 ? " name" : " names") +
+               " checked: " + std::to_string(s.ok) + " ok, " + std::to_string(s.drift) +
+               " drift, " + std::to_string(s.unchecked) + " unchecked, " + std::to_string(s.error) +
+               " error" + (s.error == 1 ? "" : "s") + "\n";
+    case ResultsFormat::json:
+        return "\n],\"summary\":" + json_summary(s) + "}\n";
+    case ResultsFormat::jsonl:
+        return "{\"version\":1,\"summary\":" + json_summary(s) + "}\n";
+    case ResultsFormat::prometheus:
+        break;
+    }
+    std::string out;
+    out += "# HELP caapol_names_checked Names checked by the last run.\n"
+           "# TYPE caapol_names_checked gauge\ncaapol_names_checked " +
+           std::to_string(s.checked) + "\n";
+    out += "# HELP caapol_names_drifted Names whose CAA set differs from the policy.\n"
+           "# TYPE caapol_names_drifted gauge\ncaapol_names_drifted " +
+           std::to_string(s.drift) + "\n";
+    out += "# HELP caapol_names_unchecked Names that no policy domain covers (no "
+           "expectation).\n# TYPE caapol_names_unchecked gauge\ncaapol_names_unchecked " +
+           std::to_string(s.unchecked) + "\n";
+    out += "# HELP caapol_lookup_errors Names whose lookup failed.\n"
+           "# TYPE caapol_lookup_errors gauge\ncaapol_lookup_errors " +
+           std::to_string(s.error) + "\n";
+    out += "# HELP caapol_last_run_timestamp_seconds When the last run finished (Unix time).\n"
+           "# TYPE caapol_last_run_timestamp_seconds gauge\ncaapol_last_run_timestamp_seconds " +
+           std::to_string(timestamp_) + "\n";
+    return out;
+}
+
+std::string render_results(ResultsFormat format, const std::vector<diff::NameResult>& results,
+                           std::int64_t timestamp) {
+    ResultsSummary summary = summarize_results(results);
+    ResultsStream stream(format, timestamp, summary.validated);
+    std::string sections[ResultsStream::max_sections];
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        stream.add(results[i], i == 0, sections);
+    }
+    std::string out;
+    for (std::size_t k = 0; k < stream.sections(); ++k) {
+        out += stream.opening(k);
+        out += sections[k];
+    }
+    return out + stream.closing(summary);
+}
+
+std::string render_results_text(const std::vector<diff::NameResult>& results) {
+    return render_results(ResultsFormat::text, results, 0);
 }
 
 } // namespace caapol::output

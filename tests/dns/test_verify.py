@@ -142,6 +142,48 @@ class ThroughResolver(unittest.TestCase):
         self.assertEqual(u["actual"][0]["tag"], "ISSUE")
         self.assertEqual(doc["summary"], {"checked": 16, "ok": 11, "drift": 5, "unchecked": 0, "error": 0})
 
+    def test_jsonl_exact_straight_at_nsd(self):
+        # NSD answers with fixed TTLs (a resolver counts them down): the output is exact.
+        p = verify("--format", "jsonl", data("ok.toml"), resolver=NSD.endpoint)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        expected = (
+            '{"name":"example.test","status":"ok","expected_from":"example.test",'
+            '"relevant_name":"example.test","found_at":"example.test","expected":['
+            '{"flags":0,"tag":"issue","value":"ca.example"},'
+            '{"flags":0,"tag":"iodef","value":"mailto:security@example.test"}],"actual":['
+            '{"flags":0,"tag":"issue","value":"ca.example","ttl":300},'
+            '{"flags":0,"tag":"iodef","value":"mailto:security@example.test","ttl":300}],'
+            '"missing":[],'
+            '"unexpected":[],"path":["example.test"],"notes":[],"servers":[],'
+            '"servers_disagree":false,"error":null,"dnssec":null,"steps":[]}\n'
+            '{"name":"direct.example.test","status":"ok","expected_from":"direct.example.test",'
+            '"relevant_name":"direct.example.test","found_at":"direct.example.test","expected":['
+            '{"flags":0,"tag":"issue","value":"direct.example"}],"actual":['
+            '{"flags":0,"tag":"issue","value":"direct.example","ttl":300}],"missing":[],'
+            '"unexpected":[],"path":["direct.example.test"],"notes":[],"servers":[],'
+            '"servers_disagree":false,"error":null,"dnssec":null,"steps":[]}\n'
+            '{"version":1,"summary":{"checked":2,"ok":2,"drift":0,"unchecked":0,"error":0}}\n')
+        self.assertEqual(p.stdout, expected)
+
+    def test_jsonl_lines_are_the_json_entries(self):
+        # Straight at NSD (fixed TTLs), both formats: line k of JSON Lines is results[k] of
+        # JSON, and the last line is JSON's summary.
+        args = ["--names", data("names.txt"), data("example.toml")]
+        lines_run = verify("--format", "jsonl", *args, resolver=NSD.endpoint)
+        json_run = verify("--format", "json", *args, resolver=NSD.endpoint)
+        self.assertEqual(lines_run.returncode, 1, lines_run.stderr)
+        self.assertEqual(json_run.returncode, 1, json_run.stderr)
+        self.assertTrue(lines_run.stdout.endswith("}\n"))
+        lines = [json.loads(line) for line in lines_run.stdout.splitlines()]
+        doc = json.loads(json_run.stdout)
+        self.assertEqual(len(doc["results"]), 16)
+        self.assertEqual(lines[:-1], doc["results"])
+        self.assertEqual(lines[-1], {"version": 1, "summary": doc["summary"]})
+        # The same bytes too: one renderer for both formats.
+        json_entries = json_run.stdout.split("\n")[1:-2]
+        self.assertEqual([e.rstrip(",") for e in json_entries],
+                         lines_run.stdout.splitlines()[:-1])
+
     def test_servfail_is_error_and_wins_over_drift(self):
         p = verify("--format", "json", data("broken.toml"))
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
@@ -425,6 +467,60 @@ class Threads(unittest.TestCase):
             # spans both slices (the split is at 6,001 of 12,002), so its apex is asked twice.
             self.assertIn("12002 queries sent", one.stderr)
             self.assertIn("12003 queries sent", two.stderr)
+
+
+class LongUnsortedList(unittest.TestCase):
+    """120,000 names in no order, with repeats (several 50,000-name chunks of the
+    external sort), straight at NSD: every name once, in canonical order, in every format;
+    with two threads (one slice through a temporary file) the same."""
+
+    def test_sorted_externally_and_streamed_in_order(self):
+        import random
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="caapol-long-") as tmp, \
+                harness.DnsServers() as servers:
+            zone_file = os.path.join(tmp, "long.test")
+            hosts = [f"h{i}.s{i % 7}.long.test" for i in range(120000)]
+            with open(zone_file, "w") as z:
+                z.write("$ORIGIN long.test.\n$TTL 300\n@ SOA ns1 h 1 3600 600 86400 60\n"
+                        "@ NS ns1\nns1 A 127.0.0.1\n@ CAA 0 issue \"ca.example\"\n")
+                for i in range(0, 120000, 5):
+                    z.write(f"h{i}.s{i % 7} CAA 0 issue \"other.example\"\n")
+            listed = hosts + hosts[::10]  # repeats
+            random.Random(12).shuffle(listed)
+            names_file = os.path.join(tmp, "names.txt")
+            with open(names_file, "w") as f:
+                f.write("\n".join(listed) + "\n")
+            policy = os.path.join(tmp, "policy.toml")
+            with open(policy, "w") as f:
+                f.write('version = 1\n[domain."long.test"]\nissue = ["ca.example"]\n')
+            nsd = servers.start_nsd({"long.test": zone_file})
+
+            def canonical(name):
+                return [label for label in reversed(name.split("."))]
+
+            expected = sorted(set(hosts + ["long.test"]), key=canonical)
+            for extra in ([], ["--threads", "2"]):
+                run = verify("--format", "jsonl", *extra, "--names", names_file, policy,
+                             resolver=nsd.endpoint)
+                self.assertEqual(run.returncode, 1, run.stderr[-2000:])
+                lines = [json.loads(line) for line in run.stdout.splitlines()]
+                self.assertEqual([r["name"] for r in lines[:-1]], expected)
+                self.assertEqual(lines[-1]["summary"],
+                                 {"checked": 120001, "ok": 96001, "drift": 24000,
+                                  "unchecked": 0, "error": 0})
+            run = verify("--format", "prometheus", "--threads", "2", "--names", names_file,
+                         policy, resolver=nsd.endpoint)
+            self.assertEqual(run.returncode, 1, run.stderr[-2000:])
+            families = [line.split("{")[0] for line in run.stdout.splitlines()
+                        if "{" in line]
+            # Each family's lines together, each name in canonical order within it.
+            self.assertEqual(families, ["caapol_caa_drift"] * 120001 +
+                             ["caapol_caa_lookup_error"] * 120001)
+            drift_names = [line.split('"')[1] for line in run.stdout.splitlines()
+                           if line.startswith("caapol_caa_drift{")]
+            self.assertEqual(drift_names, expected)
+            self.assertIn("caapol_names_drifted 24000", run.stdout.splitlines())
 
 
 class OverIpv6(unittest.TestCase):

@@ -5,6 +5,7 @@
 #include "caapol/core/diagnostic.hpp"
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -103,5 +104,8 @@ void keep_until_exit(std::unique_ptr<T> object) {
 // Throws InputError naming FILE:LINE for a line that is no name to look up
 // (dns_name::Profile::lookup) and when the file cannot be read.
 std::vector<std::string> read_names(const std::string& path);
+// The same names handed to `each` one at a time, the file read a piece at a time: a list of
+// millions of names is never held whole (verify).
+void for_each_name(const std::string& path, const std::function<void(std::string&&)>& each);
 
 } // namespace caapol::cli

@@ -82,8 +82,13 @@ public:
     // a trust anchor file is unusable.
     void enable_dnssec(const dnssec::Options& options, Route chain);
     const dnssec::Validator* validator() const { return validator_.get(); }
-    // How many distinct names a run will likely ask (sizes the cache once).
+    // How many distinct names a run will likely ask (sizes the cache once, up to its bound).
     void expect_names(std::size_t count) { expected_names_ = count; }
+    // The cache's bound: past this many answers per route, the answers no climb waits for are
+    // dropped (at a moment when no climb holds one). Climbs in canonical order need an
+    // ancestor's answer only while its descendants are climbed, so a run over millions of
+    // names keeps memory flat and asks a shared ancestor again once per this many names.
+    void limit_cache(std::size_t entries) { cache_limit_ = entries; }
     void run() { engine_.run(); }
     dns::Engine& engine() { return engine_; }
     std::uint64_t queries_sent() const {
@@ -117,6 +122,9 @@ private:
     Route last_route_;                              // the route of last_table_ (kept alive)
     Table* last_table_ = nullptr;
     std::size_t expected_names_ = 0;
+    std::size_t cache_limit_ = 16384;
+    int finishing_ = 0; // depth of finish(): answers are only dropped outside it
+    void trim_cache();
 };
 
 // One name at a time, synchronously (explain). The first server that answers decides.
@@ -145,9 +153,12 @@ struct ClimbRequest {
     Route fallback;
 };
 
-// Supplies climbs one at a time: fills `request` and `id` and returns true, or returns false
-// when there are no more.
-using RequestSource = std::function<bool(ClimbRequest& request, std::size_t& id)>;
+// What a request source has for the driver: a climb (it filled `request` and `id`), nothing
+// yet (`wait`: asked again when a climb under way ends, so one must be under way), or nothing
+// more (`none`: never asked again).
+enum class Supply { climb, wait, none };
+// Supplies climbs one at a time.
+using RequestSource = std::function<Supply(ClimbRequest& request, std::size_t& id)>;
 
 // Runs the climbs `next_request` supplies over the asynchronous window, asking for the next as
 // one finishes (a bounded number at once, so memory does not grow with their number), and
