@@ -217,14 +217,15 @@ void NameSorter::add(std::string name) {
 
 void NameSorter::spill() {
     auto run = std::make_unique<TempFile>();
-    for (const auto& name : sorted_unique(std::move(chunk_))) {
+    std::vector<std::string> chunk;
+    chunk.swap(chunk_); // the next chunk grows again from nothing; the peak is one chunk
+    const std::vector<std::string> sorted = sorted_unique(std::move(chunk));
+    for (const auto& name : sorted) {
         run->write(name);
         run->write("\n");
     }
     run->flush();
     runs_.push_back(std::move(run));
-    chunk_.clear();
-    chunk_.shrink_to_fit(); // the next chunk grows again; the peak is one chunk
     chunk_size_ = 0;
 }
 
