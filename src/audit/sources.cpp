@@ -6,6 +6,7 @@
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/input.hpp"
 #include "caapol/core/text.hpp"
+#include "caapol/core/utc_time.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -465,11 +466,8 @@ private:
         return value;
     }
     static std::int64_t unix_time(const std::string& value) {
-        struct tm tm {};
-        if (value.size() < 19 || strptime(value.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
-            return 0;
-        }
-        return static_cast<std::int64_t>(timegm(&tm));
+        std::int64_t at = 0;
+        return utc_time::parse(value, &at) ? at : 0;
     }
     void add_name(std::string_view raw, const std::string& what) {
         Name name;

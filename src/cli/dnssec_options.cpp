@@ -1,6 +1,7 @@
 #include "caapol/cli/dnssec_options.hpp"
 
 #include "caapol/core/text.hpp"
+#include "caapol/core/utc_time.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -13,32 +14,7 @@ bool parse_time(const std::string& text, std::int64_t* out) {
         *out = std::atoll(text.c_str());
         return true;
     }
-    std::tm tm{};
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    char tail = 0;
-    int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &year, &month, &day, &hour,
-                        &minute, &second, &tail);
-    bool date_only = n == 3 && text.size() == 10;
-    bool full = (n == 6 && text.size() == 19) || (n == 7 && tail == 'Z' && text.size() == 20);
-    if (!date_only && !full) {
-        return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-        return false;
-    }
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    *out = static_cast<std::int64_t>(timegm(&tm));
-    return true;
+    return utc_time::parse(text, out, /*date_alone=*/true);
 }
 
 void add_dnssec_options(po::options_description& options) {

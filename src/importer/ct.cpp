@@ -4,6 +4,7 @@
 #include "caapol/audit/audit.hpp"
 #include "caapol/core/dns_name.hpp"
 #include "caapol/core/text.hpp"
+#include "caapol/core/utc_time.hpp"
 #include "caapol/importer/importer.hpp"
 
 #include <algorithm>
@@ -68,29 +69,6 @@ void CtCollector::Tally::count(const std::string& not_before, const std::string&
 
 CtCollector::CtCollector(CtOptions options) : options_(std::move(options)) {}
 
-bool CtCollector::parse_not_before(const std::string& text, std::int64_t* out) {
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    int used = 0;
-    if (text.size() < 19 ||
-        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                    &second, &used) != 6 ||
-        used != 19 || !(text.size() == 19 || (text.size() == 20 && text[19] == 'Z'))) {
-        return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-        return false;
-    }
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    *out = static_cast<std::int64_t>(timegm(&tm));
-    return true;
-}
-
 std::uint32_t CtCollector::intern_name(const std::string& name, const Location& at) {
     // find first: emplace would build a node (and copy the name) for every name seen again
     if (auto it = name_index_.find(name); it != name_index_.end()) {
@@ -104,7 +82,7 @@ std::uint32_t CtCollector::intern_name(const std::string& name, const Location& 
 
 void CtCollector::add(const audit::Certificate& certificate, Diagnostics& diagnostics) {
     std::int64_t not_before = 0;
-    if (!parse_not_before(certificate.not_before, &not_before)) {
+    if (!utc_time::parse(certificate.not_before, &not_before)) {
         diagnostics.warning(import_rule, certificate.location,
                             "the certificate has no readable not_before (" +
                                 text::quote_excerpt(certificate.not_before, 40) +

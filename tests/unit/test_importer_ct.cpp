@@ -192,12 +192,6 @@ TEST_SUITE("importer") {
         auto elsewhere = build(
             {certificate({"example.com"}, "ca-one.test", "2024-02-01T00:00:00Z")}, {"other.test"});
         CHECK(elsewhere.diagnostics.has_errors()); // not a proposal of nothing but issue = []
-        std::int64_t t = 0;
-        CHECK(importer::CtCollector::parse_not_before("2024-01-01T00:00:00Z", &t));
-        CHECK(t == january);
-        CHECK(importer::CtCollector::parse_not_before("2024-01-01T00:00:00", &t));
-        CHECK_FALSE(importer::CtCollector::parse_not_before("2024-13-01T00:00:00Z", &t));
-        CHECK_FALSE(importer::CtCollector::parse_not_before("2024-01-01 00:00:00Z", &t));
     }
 
     TEST_CASE("ct: check_proposal flags a policy that does not authorise what was seen") {

@@ -74,9 +74,6 @@ public:
     std::size_t before_window() const { return before_window_; }
     std::size_t after_window() const { return after_window_; }
 
-    // "2024-03-01T09:00:00Z" (or without Z) -> Unix seconds; false when not of that form.
-    static bool parse_not_before(const std::string& text, std::int64_t* out);
-
 private:
     struct Tally {
         std::size_t certificates = 0;
