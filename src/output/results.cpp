@@ -365,6 +365,40 @@ void append_prometheus_label(std::string& out, std::string_view value) {
         }
     }
 }
+
+// A gauge family: its name and HELP text.
+struct Family {
+    const char* name;
+    const char* help;
+};
+
+// The families with a sample per name, one output section each, in output order; the DNSSEC
+// ones (the last two) only when the run validated.
+constexpr Family per_name_families[] = {
+    {"caapol_caa_drift", "1 when the live CAA set of the name differs from the policy."},
+    {"caapol_caa_lookup_error", "1 when the CAA lookup of the name failed (undecided)."},
+    {"caapol_caa_dnssec_bogus", "1 when DNSSEC validation of the name's CAA lookups failed "
+                                "(bogus or a DS/DNSKEY lookup error)."},
+    {"caapol_caa_rrsig_expiry_seconds",
+     "Seconds until the earliest signature a secure CAA answer rests on expires."},
+};
+
+std::string family_header(const Family& family) {
+    return std::string("# HELP ") + family.name + " " + family.help + "\n# TYPE " + family.name +
+           " gauge\n";
+}
+
+void append_sample(std::string& out, const Family& family, std::string_view name,
+                   std::int64_t value) {
+    out += family.name;
+    out += "{name=\"";
+    append_prometheus_label(out, name);
+    out += "\"} ";
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, end);
+    out += '\n';
+}
 } // namespace
 
 std::string prometheus_label(std::string_view value) {
@@ -374,7 +408,7 @@ std::string prometheus_label(std::string_view value) {
 }
 
 std::size_t ResultsStream::sections() const {
-    return format_ == ResultsFormat::prometheus ? 4 : 1;
+    return format_ == ResultsFormat::prometheus ? std::size(per_name_families) : 1;
 }
 
 void ResultsStream::add(const diff::NameResult& r, bool first, std::string* out) const {
@@ -392,22 +426,14 @@ void ResultsStream::add(const diff::NameResult& r, bool first, std::string* out)
         return;
     case ResultsFormat::prometheus:
         // Every metric's line of the name at once, each into its own section.
-        out[0] += "caapol_caa_drift{name=\"";
-        append_prometheus_label(out[0], r.name);
-        out[0] += r.status == diff::Status::drift ? "\"} 1\n" : "\"} 0\n";
-        out[1] += "caapol_caa_lookup_error{name=\"";
-        append_prometheus_label(out[1], r.name);
-        out[1] += r.status == diff::Status::error ? "\"} 1\n" : "\"} 0\n";
+        append_sample(out[0], per_name_families[0], r.name, r.status == diff::Status::drift);
+        append_sample(out[1], per_name_families[1], r.name, r.status == diff::Status::error);
         if (!dnssec_) {
             return;
         }
-        out[2] += "caapol_caa_dnssec_bogus{name=\"";
-        append_prometheus_label(out[2], r.name);
-        out[2] += r.dnssec.fatal ? "\"} 1\n" : "\"} 0\n";
+        append_sample(out[2], per_name_families[2], r.name, r.dnssec.fatal);
         if (r.dnssec.state == dnssec::State::secure && r.dnssec.expires != 0) {
-            out[3] += "caapol_caa_rrsig_expiry_seconds{name=\"";
-            append_prometheus_label(out[3], r.name);
-            out[3] += "\"} " + std::to_string(r.dnssec.expires - timestamp_) + "\n";
+            append_sample(out[3], per_name_families[3], r.name, r.dnssec.expires - timestamp_);
         }
         return;
     }
@@ -423,24 +449,11 @@ std::string ResultsStream::opening(std::size_t section) const {
     case ResultsFormat::prometheus:
         break;
     }
-    switch (section) {
-    case 0:
-        return "# HELP caapol_caa_drift 1 when the live CAA set of the name differs from the "
-               "policy.\n# TYPE caapol_caa_drift gauge\n";
-    case 1:
-        return "# HELP caapol_caa_lookup_error 1 when the CAA lookup of the name failed "
-               "(undecided).\n# TYPE caapol_caa_lookup_error gauge\n";
-    case 2:
-        return dnssec_ ? "# HELP caapol_caa_dnssec_bogus 1 when DNSSEC validation of the "
-                         "name's CAA lookups failed (bogus or a DS/DNSKEY lookup error).\n"
-                         "# TYPE caapol_caa_dnssec_bogus gauge\n"
-                       : "";
-    default:
-        return dnssec_ ? "# HELP caapol_caa_rrsig_expiry_seconds Seconds until the earliest "
-                         "signature a secure CAA answer rests on expires.\n"
-                         "# TYPE caapol_caa_rrsig_expiry_seconds gauge\n"
-                       : "";
+    // The DNSSEC families (sections 2 and 3) only when the run validated.
+    if (section >= std::size(per_name_families) || (section >= 2 && !dnssec_)) {
+        return {};
     }
+    return family_header(per_name_families[section]);
 }
 
 std::string ResultsStream::closing(const ResultsSummary& s) const {
@@ -457,22 +470,26 @@ std::string ResultsStream::closing(const ResultsSummary& s) const {
     case ResultsFormat::prometheus:
         break;
     }
+    const std::pair<Family, std::int64_t> totals[] = {
+        {{"caapol_names_checked", "Names checked by the last run."},
+         static_cast<std::int64_t>(s.checked)},
+        {{"caapol_names_drifted", "Names whose CAA set differs from the policy."},
+         static_cast<std::int64_t>(s.drift)},
+        {{"caapol_names_unchecked", "Names that no policy domain covers (no expectation)."},
+         static_cast<std::int64_t>(s.unchecked)},
+        {{"caapol_lookup_errors", "Names whose lookup failed."},
+         static_cast<std::int64_t>(s.error)},
+        {{"caapol_last_run_timestamp_seconds", "When the last run finished (Unix time)."},
+         timestamp_},
+    };
     std::string out;
-    out += "# HELP caapol_names_checked Names checked by the last run.\n"
-           "# TYPE caapol_names_checked gauge\ncaapol_names_checked " +
-           std::to_string(s.checked) + "\n";
-    out += "# HELP caapol_names_drifted Names whose CAA set differs from the policy.\n"
-           "# TYPE caapol_names_drifted gauge\ncaapol_names_drifted " +
-           std::to_string(s.drift) + "\n";
-    out += "# HELP caapol_names_unchecked Names that no policy domain covers (no "
-           "expectation).\n# TYPE caapol_names_unchecked gauge\ncaapol_names_unchecked " +
-           std::to_string(s.unchecked) + "\n";
-    out += "# HELP caapol_lookup_errors Names whose lookup failed.\n"
-           "# TYPE caapol_lookup_errors gauge\ncaapol_lookup_errors " +
-           std::to_string(s.error) + "\n";
-    out += "# HELP caapol_last_run_timestamp_seconds When the last run finished (Unix time).\n"
-           "# TYPE caapol_last_run_timestamp_seconds gauge\ncaapol_last_run_timestamp_seconds " +
-           std::to_string(timestamp_) + "\n";
+    for (const auto& [family, value] : totals) {
+        out += family_header(family);
+        out += family.name;
+        out += ' ';
+        out += std::to_string(value);
+        out += '\n';
+    }
     return out;
 }
 
