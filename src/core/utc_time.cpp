@@ -51,9 +51,8 @@ bool parse(std::string_view text, std::int64_t* out, bool date_alone) {
             return false;
         }
     } else {
-        if (text[10] != 'T' || !digits(text, 11, 2, &hour) || text.size() < 19 ||
-            text[13] != ':' || !digits(text, 14, 2, &minute) || text[16] != ':' ||
-            !digits(text, 17, 2, &second)) {
+        if (text[10] != 'T' || !digits(text, 11, 2, &hour) || text.size() < 19 || text[13] != ':' ||
+            !digits(text, 14, 2, &minute) || text[16] != ':' || !digits(text, 17, 2, &second)) {
             return false;
         }
         at = 19;

@@ -55,9 +55,9 @@ TEST_SUITE("core") {
             std::tm civil{};
             gmtime_r(&day, &civil);
             char text[64];
-            std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                          civil.tm_year + 1900, civil.tm_mon + 1, civil.tm_mday, civil.tm_hour,
-                          civil.tm_min, civil.tm_sec);
+            std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", civil.tm_year + 1900,
+                          civil.tm_mon + 1, civil.tm_mday, civil.tm_hour, civil.tm_min,
+                          civil.tm_sec);
             std::int64_t t = 0;
             REQUIRE(utc_time::parse(text, &t));
             REQUIRE(t == static_cast<std::int64_t>(day));
