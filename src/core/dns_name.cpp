@@ -105,7 +105,13 @@ std::string check_name(std::string_view name, Profile profile) {
     if (name.size() > 253) {
         return "longer than 253 characters";
     }
-    for (auto label : text::split(name, '.')) {
+    // Label by label without building a list of them (this runs for every name verify
+    // reads); a label's length is judged before its characters.
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = name.find('.', start);
+        std::string_view label =
+            name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         if (label.empty() || label.size() > 63) {
             return "labels must have 1 to 63 characters";
         }
@@ -116,8 +122,11 @@ std::string check_name(std::string_view name, Profile profile) {
                 return "only letters, digits, '-' and '_' are allowed in labels";
             }
         }
+        if (dot == std::string_view::npos) {
+            return {};
+        }
+        start = dot + 1;
     }
-    return {};
 }
 
 bool is_at_or_below(std::string_view name, std::string_view ancestor) {

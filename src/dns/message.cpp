@@ -8,35 +8,17 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <ldns/ldns.h>
+#include <cstring>
 #include <memory>
 
 namespace caapol::dns {
 
 namespace {
 
-std::string rdf_text(const ldns_rdf* rdf) {
-    if (rdf == nullptr) {
-        return {};
-    }
-    char* s = ldns_rdf2str(rdf);
-    if (s == nullptr) {
-        return {};
-    }
-    std::string out(s);
-    std::free(s);
-    return out;
-}
-
-// A domain name rdf as caapol's normalized text: lower case, no trailing dot, "" for the root;
-// bytes that are not letters, digits, '-', '_' or '*' as \DDD. Cheaper than ldns_rdf2str plus
-// normalize, and run for every owner and target of every answer.
-std::string dname_text(const ldns_rdf* rdf) {
-    if (rdf == nullptr || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) {
-        return dns_name::normalize(rdf_text(rdf));
-    }
-    const std::uint8_t* data = ldns_rdf_data(rdf);
-    std::size_t size = ldns_rdf_size(rdf);
+// An uncompressed wire-form name (labels up to the root label) as caapol's normalized text:
+// lower case, no trailing dot, "" for the root; bytes that are not letters, digits, '-', '_'
+// or '*' as \DDD. Run for every owner and target of every answer.
+void append_dname_text(const std::uint8_t* data, std::size_t size, std::string* out) {
     // Built in a local buffer, then copied once: at most 255 octets, each at most "\DDD".
     char text[255 * 4];
     std::size_t used = 0;
@@ -65,7 +47,7 @@ std::string dname_text(const ldns_rdf* rdf) {
         }
         at += length;
     }
-    return std::string(text, used);
+    out->assign(text, used);
 }
 
 std::uint16_t get16(std::string_view w, std::size_t at) {
@@ -93,22 +75,55 @@ bool ascii_iequal_bytes(std::string_view a, std::string_view b) {
     return true;
 }
 
-// Reads the (possibly compressed) name at *at with ldns, which bounds pointer chains and
-// name length; on success *at is just past it and *out holds the normalized text.
+// Compression pointers followed in one name at most: a name has at most 127 labels, so a
+// longer chain only loops.
+constexpr int max_name_pointers = 127;
+
+// Reads the (possibly compressed) name at *at (RFC 1035 §4.1.4): labels of at most 63 octets,
+// at most 255 octets in all, pointers into the message bounded in number (loops end there).
+// On success *at is just past the name where it began (after its first pointer) and *out
+// holds the normalized text. The name is decoded here, not by ldns_wire2dname, which
+// allocated an rdf for every owner and target of every answer.
 bool read_name(std::string_view wire, std::size_t* at, std::string* out) {
-    ldns_rdf* rdf = nullptr;
+    const auto* data = reinterpret_cast<const std::uint8_t*>(wire.data());
+    const std::size_t size = wire.size();
+    std::uint8_t name[255];
+    std::size_t used = 0;
     std::size_t position = *at;
-    if (ldns_wire2dname(&rdf, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size(),
-                        &position) != LDNS_STATUS_OK ||
-        rdf == nullptr) {
-        if (rdf != nullptr) {
-            ldns_rdf_deep_free(rdf);
+    std::size_t after = 0; // past the first pointer, once one is followed
+    int pointers = 0;
+    while (true) {
+        if (position >= size) {
+            return false;
         }
-        return false;
+        std::size_t length = data[position];
+        if ((length & 0xC0) == 0xC0) {
+            if (position + 1 >= size || ++pointers > max_name_pointers) {
+                return false;
+            }
+            std::size_t target = ((length & 0x3F) << 8) | data[position + 1];
+            if (target >= size) {
+                return false;
+            }
+            if (after == 0) {
+                after = position + 2;
+            }
+            position = target;
+            continue;
+        }
+        if (length > 63 || position + 1 + length > size || used + 1 + length > sizeof name) {
+            return false; // 0x40 and 0x80: label types RFC 6891 retired
+        }
+        name[used++] = static_cast<std::uint8_t>(length);
+        if (length == 0) {
+            break;
+        }
+        std::memcpy(name + used, data + position + 1, length);
+        used += length;
+        position += 1 + length;
     }
-    *out = dname_text(rdf);
-    ldns_rdf_deep_free(rdf);
-    *at = position;
+    append_dname_text(name, used, out);
+    *at = after != 0 ? after : position + 1;
     return true;
 }
 
@@ -412,7 +427,7 @@ std::string mismatch(const Header& query, const Header& answer) {
 }
 
 // Walked by hand over the whole message, checking its structure (every record inside the
-// datagram, rdata of the types read well-formed), with ldns decoding the names: ldns_wire2pkt
+// datagram, rdata of the types read well-formed), names decoded by read_name: ldns_wire2pkt
 // made some 45 allocations per answer, the largest cost of verify after the kernel's.
 std::optional<Message> parse_message(std::string_view wire, std::string* error, bool ns_names) {
     if (wire.size() < 12) {

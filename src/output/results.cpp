@@ -341,15 +341,17 @@ std::string json_summary(const ResultsSummary& s) {
 
 namespace {
 void append_prometheus_label(std::string& out, std::string_view value) {
-    bool plain = true;
-    for (unsigned char c : value) {
-        plain = plain && c >= 0x20 && c < 0x7f && c != '\\' && c != '"';
+    // Host names, nearly always, need no escape: copied up to the first byte that does.
+    std::size_t plain = 0;
+    while (plain < value.size()) {
+        unsigned char c = static_cast<unsigned char>(value[plain]);
+        if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"') {
+            break;
+        }
+        ++plain;
     }
-    if (plain) { // host names, nearly always
-        out.append(value);
-        return;
-    }
-    for (unsigned char c : value) {
+    out.append(value.substr(0, plain));
+    for (unsigned char c : value.substr(plain)) {
         if (c == '\\') {
             out += "\\\\";
         } else if (c == '"') {

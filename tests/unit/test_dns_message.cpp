@@ -269,6 +269,86 @@ TEST_SUITE("dns") {
         CHECK(lean->answer[0].target == "cdn.example");
     }
 
+    TEST_CASE("parse_message decodes names as RFC 1035 4.1.4 says, and only so") {
+        std::string error;
+        // An answer whose owner is `owner_wire`: parsed, the owner's text; else "refused".
+        auto owner_of = [&](const std::string& owner_wire) -> std::string {
+            std::string wire = response("a.example", 0, {});
+            wire[7] = 1;
+            wire += owner_wire + u16(type_caa) + u16(1) + u32(1) + u16(0);
+            auto m = parse_message(wire, &error);
+            return m ? m->answer.at(0).owner : "refused";
+        };
+        CHECK(owner_of(name_wire("A.Example")) == "a.example"); // lower-cased
+        CHECK(owner_of(std::string(1, '\0')) == "");             // the root
+        CHECK(owner_of(std::string("\x03x y\x00", 5)) == "x\\032y");
+        CHECK(owner_of(std::string("\x01*\xc0\x0e", 4)) == "*.example"); // "example" at 14
+        // A pointer forward, to a name after the record's own fixed fields: allowed (ldns
+        // allowed it too), and the record still ends after the pointer.
+        {
+            std::string wire = response("a.example", 0, {});
+            wire[7] = 1;
+            std::size_t owner_at = wire.size();
+            std::size_t later = owner_at + 2 + 10;
+            wire += std::string{static_cast<char>(0xc0 | (later >> 8)),
+                                static_cast<char>(later & 0xff)} +
+                    u16(type_caa) + u16(1) + u32(1) + u16(0);
+            wire += name_wire("later.test"); // after the last record
+            auto m = parse_message(wire, &error);
+            REQUIRE_MESSAGE(m, error);
+            CHECK(m->answer.at(0).owner == "later.test");
+        }
+        // Labels of 64 octets and the retired 0x40/0x80 label types.
+        CHECK(owner_of(std::string(1, '\x40') + std::string(64, 'a') + std::string(1, '\0')) ==
+              "refused");
+        CHECK(owner_of(std::string("\x41\x00", 2)) == "refused");
+        CHECK(owner_of(std::string("\x80\x00", 2)) == "refused");
+        CHECK(owner_of(std::string(1, '\x3f') + std::string(63, 'a') + std::string(1, '\0')) ==
+              std::string(63, 'a'));
+        // 255 octets in all is the most a name may have: four labels of 63 make 4 * 64 + 1.
+        std::string label63 = std::string(1, '\x3f') + std::string(63, 'b');
+        CHECK(owner_of(label63 + label63 + label63 + label63 + std::string(1, '\0')) == "refused");
+        std::string label61 = std::string(1, '\x3d') + std::string(61, 'c');
+        CHECK(owner_of(label63 + label63 + label63 + label61 + std::string(1, '\0')).size() ==
+              3 * 64 + 61);
+        // A pointer past the end of the message, a pointer cut in half.
+        CHECK(owner_of(std::string("\xcf\xff", 2)) == "refused");
+        {
+            std::string wire = response("a.example", 0, {});
+            wire[7] = 1;
+            wire += std::string("\xc0", 1);
+            CHECK_FALSE(parse_message(wire, &error));
+        }
+        // A chain of pointers, each to the one before: 200 of them are more than any name has.
+        {
+            std::string wire = response("a.example", 0, {});
+            wire[7] = 1;
+            std::size_t previous = 12; // the question name
+            std::string chain;
+            const std::size_t chain_at = wire.size() + 2 + 10; // after the record
+            for (int i = 0; i < 200; ++i) {
+                std::size_t here = chain_at + chain.size();
+                chain += std::string{static_cast<char>(0xc0 | (previous >> 8)),
+                                     static_cast<char>(previous & 0xff)};
+                previous = here;
+            }
+            // The owner: a pointer to the last of the chain.
+            std::string owner{static_cast<char>(0xc0 | (previous >> 8)),
+                              static_cast<char>(previous & 0xff)};
+            std::string with_chain = wire + owner + u16(type_caa) + u16(1) + u32(1) + u16(0) +
+                                     chain;
+            CHECK_FALSE(parse_message(with_chain, &error).has_value());
+            // 100 links are within bounds: the name is the question's.
+            std::string shorter = wire + owner + u16(type_caa) + u16(1) + u32(1) + u16(0) + chain;
+            std::size_t hundredth = chain_at + 2 * 99;
+            shorter[wire.size()] = static_cast<char>(0xc0 | (hundredth >> 8));
+            shorter[wire.size() + 1] = static_cast<char>(hundredth & 0xff);
+            auto m = parse_message(shorter, &error);
+            REQUIRE_MESSAGE(m, error);
+            CHECK(m->answer.at(0).owner == "a.example");
+        }
+    }
+
     TEST_CASE("parse_message reads SOA serials and addresses") {
         std::string a_rr = rr("ns1.example", type_a, std::string("\xc0\x00\x02\x01", 4));
         std::string aaaa_rr = rr("ns1.example", type_aaaa, std::string(15, '\0') + "\x01");
