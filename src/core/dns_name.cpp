@@ -110,8 +110,8 @@ std::string check_name(std::string_view name, Profile profile) {
     std::size_t start = 0;
     while (true) {
         std::size_t dot = name.find('.', start);
-        std::string_view label =
-            name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        std::string_view label = name.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         if (label.empty() || label.size() > 63) {
             return "labels must have 1 to 63 characters";
         }

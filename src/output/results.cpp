@@ -3,6 +3,7 @@
 #include "caapol/core/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <optional>
@@ -342,12 +343,15 @@ std::string json_summary(const ResultsSummary& s) {
 namespace {
 void append_prometheus_label(std::string& out, std::string_view value) {
     // Host names, nearly always, need no escape: copied up to the first byte that does.
-    std::size_t plain = 0;
-    while (plain < value.size()) {
-        unsigned char c = static_cast<unsigned char>(value[plain]);
-        if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"') {
-            break;
+    static constexpr auto escaped = [] {
+        std::array<bool, 256> table{};
+        for (std::size_t c = 0; c < table.size(); ++c) {
+            table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
         }
+        return table;
+    }();
+    std::size_t plain = 0;
+    while (plain < value.size() && !escaped[static_cast<unsigned char>(value[plain])]) {
         ++plain;
     }
     out.append(value.substr(0, plain));

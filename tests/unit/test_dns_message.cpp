@@ -280,7 +280,7 @@ TEST_SUITE("dns") {
             return m ? m->answer.at(0).owner : "refused";
         };
         CHECK(owner_of(name_wire("A.Example")) == "a.example"); // lower-cased
-        CHECK(owner_of(std::string(1, '\0')) == "");             // the root
+        CHECK(owner_of(std::string(1, '\0')) == "");            // the root
         CHECK(owner_of(std::string("\x03x y\x00", 5)) == "x\\032y");
         CHECK(owner_of(std::string("\x01*\xc0\x0e", 4)) == "*.example"); // "example" at 14
         // A pointer forward, to a name after the record's own fixed fields: allowed (ldns
@@ -335,8 +335,8 @@ TEST_SUITE("dns") {
             // The owner: a pointer to the last of the chain.
             std::string owner{static_cast<char>(0xc0 | (previous >> 8)),
                               static_cast<char>(previous & 0xff)};
-            std::string with_chain = wire + owner + u16(type_caa) + u16(1) + u32(1) + u16(0) +
-                                     chain;
+            std::string with_chain =
+                wire + owner + u16(type_caa) + u16(1) + u32(1) + u16(0) + chain;
             CHECK_FALSE(parse_message(with_chain, &error).has_value());
             // 100 links are within bounds: the name is the question's.
             std::string shorter = wire + owner + u16(type_caa) + u16(1) + u32(1) + u16(0) + chain;
