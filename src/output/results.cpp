@@ -12,8 +12,41 @@ namespace caapol::output {
 
 namespace {
 
+// A string literal appended with its length known at compile time (operator+= on a const
+// char* measures it first: a fifth of the JSON renderer's time).
+template <std::size_t N>
+void append_literal(std::string& out, const char (&literal)[N]) {
+    out.append(literal, N - 1);
+}
+
 std::string esc(std::string_view s) {
     return text::escape_for_terminal(s);
+}
+
+// The length of the start of `s` that JSON strings and Prometheus label values take as it is:
+// printable ASCII but '"' and '\\' (host names, CAA tags and values, nearly always all of it).
+std::size_t plain_prefix(std::string_view s) {
+    static constexpr auto escaped = [] {
+        std::array<bool, 256> table{};
+        for (std::size_t c = 0; c < table.size(); ++c) {
+            table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
+        }
+        return table;
+    }();
+    std::size_t plain = 0;
+    while (plain < s.size() && !escaped[static_cast<unsigned char>(s[plain])]) {
+        ++plain;
+    }
+    return plain;
+}
+
+// esc(s) appended, without a temporary string when `s` needs no escape.
+void append_esc(std::string& out, std::string_view s) {
+    if (plain_prefix(s) == s.size()) {
+        out.append(s);
+    } else {
+        out += text::escape_for_terminal(s);
+    }
 }
 
 // to_presentation already escapes every byte outside printable ASCII (RFC 1035 \DDD); escape
@@ -37,11 +70,17 @@ std::vector<std::string> sorted_lines(const std::vector<climb::SourcedRecord>& r
     return lines;
 }
 
-std::string where(const std::string& relevant, const std::string& found_at) {
-    std::string out = esc(relevant);
+void append_where(std::string& out, const std::string& relevant, const std::string& found_at) {
+    append_esc(out, relevant);
     if (!found_at.empty() && found_at != relevant) {
-        out += " -> " + esc(found_at);
+        append_literal(out, " -> ");
+        append_esc(out, found_at);
     }
+}
+
+std::string where(const std::string& relevant, const std::string& found_at) {
+    std::string out;
+    append_where(out, relevant, found_at);
     return out;
 }
 
@@ -49,11 +88,7 @@ std::string where(const std::string& relevant, const std::string& found_at) {
 // is, anything else through text::json_string (the same text either way, without a
 // temporary string per value).
 void append_json_string(std::string& out, std::string_view s) {
-    bool plain = true;
-    for (unsigned char c : s) {
-        plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    }
-    if (!plain) {
+    if (plain_prefix(s) != s.size()) {
         out += text::json_string(s);
         return;
     }
@@ -70,21 +105,21 @@ void append_number(std::string& out, std::uint64_t n) {
 
 void append_json_or_null(std::string& out, const std::string& s) {
     if (s.empty()) {
-        out += "null";
+        append_literal(out, "null");
     } else {
         append_json_string(out, s);
     }
 }
 
 void json_record(std::string& out, const caa::Record& r, const std::uint32_t* ttl) {
-    out += "{\"flags\":";
+    append_literal(out, "{\"flags\":");
     append_number(out, r.flags);
-    out += ",\"tag\":";
+    append_literal(out, ",\"tag\":");
     append_json_string(out, r.tag);
-    out += ",\"value\":";
+    append_literal(out, ",\"value\":");
     append_json_string(out, r.value);
     if (ttl != nullptr) {
-        out += ",\"ttl\":";
+        append_literal(out, ",\"ttl\":");
         append_number(out, *ttl);
     }
     out += '}';
@@ -123,7 +158,7 @@ std::string dnssec_tag(const dnssec::Status& s) {
 
 void json_dnssec(std::string& out, const dnssec::Status& s, const std::string& warning = {}) {
     if (s.state == dnssec::State::off) {
-        out += "null";
+        append_literal(out, "null");
         return;
     }
     out += std::string("{\"state\":\"") + dnssec::state_name(s.state) + "\"";
@@ -204,25 +239,28 @@ std::optional<ResultsFormat> parse_results_format(std::string_view name) {
 }
 
 void append_result_text(std::string& out, const diff::NameResult& r) {
-    out += esc(r.name);
-    out += ": ";
+    append_esc(out, r.name);
+    append_literal(out, ": ");
     out += diff::status_name(r.status);
     if (r.status == diff::Status::error) {
         out += ": " + esc(r.error) + "\n";
     } else if (r.status == diff::Status::unchecked && r.expected_from.empty() && !r.error.empty()) {
-        out += " (no policy domain covers it)\n";
+        append_literal(out, " (no policy domain covers it)\n");
     } else {
         if (r.relevant_name.empty()) {
-            out += " (no CAA set up to the root";
+            append_literal(out, " (no CAA set up to the root");
         } else {
-            out += " (CAA set at " + where(r.relevant_name, r.found_at);
+            append_literal(out, " (CAA set at ");
+            append_where(out, r.relevant_name, r.found_at);
         }
         if (r.expected_from.empty()) {
             out += r.status == diff::Status::unchecked
                        ? "; no policy domain covers it)\n"
                        : "; no policy domain above it has records)\n";
         } else {
-            out += "; policy domain " + esc(r.expected_from) + ")\n";
+            append_literal(out, "; policy domain ");
+            append_esc(out, r.expected_from);
+            append_literal(out, ")\n");
         }
     }
     for (const auto& m : r.difference.missing) {
@@ -248,7 +286,7 @@ void append_result_text(std::string& out, const diff::NameResult& r) {
         } else {
             out += "? (" + esc(s.serial_error) + ")";
         }
-        out += ": ";
+        append_literal(out, ": ");
         out += diff::status_name(s.status);
         if (s.result.dnssec.state != dnssec::State::off) {
             out += " " + dnssec_tag(s.result.dnssec);
@@ -258,7 +296,7 @@ void append_result_text(std::string& out, const diff::NameResult& r) {
             continue;
         }
         if (s.result.outcome == climb::Outcome::none) {
-            out += ", no CAA set\n";
+            append_literal(out, ", no CAA set\n");
             continue;
         }
         out += ", set at " + where(s.result.relevant_name, s.result.found_at) + "\n";
@@ -269,29 +307,29 @@ void append_result_text(std::string& out, const diff::NameResult& r) {
 }
 
 void append_result_json(std::string& out, const diff::NameResult& r) {
-    out += "{\"name\":";
+    append_literal(out, "{\"name\":");
     append_json_string(out, r.name);
-    out += ",\"status\":\"";
+    append_literal(out, ",\"status\":\"");
     out += diff::status_name(r.status);
-    out += "\",\"expected_from\":";
+    append_literal(out, "\",\"expected_from\":");
     append_json_or_null(out, r.expected_from);
-    out += ",\"relevant_name\":";
+    append_literal(out, ",\"relevant_name\":");
     append_json_or_null(out, r.relevant_name);
-    out += ",\"found_at\":";
+    append_literal(out, ",\"found_at\":");
     append_json_or_null(out, r.found_at);
-    out += ",\"expected\":";
+    append_literal(out, ",\"expected\":");
     json_records(out, r.expected);
-    out += ",\"actual\":";
+    append_literal(out, ",\"actual\":");
     json_sourced(out, r.actual);
-    out += ",\"missing\":";
+    append_literal(out, ",\"missing\":");
     json_records(out, r.difference.missing);
-    out += ",\"unexpected\":";
+    append_literal(out, ",\"unexpected\":");
     json_records(out, r.difference.unexpected);
-    out += ",\"path\":";
+    append_literal(out, ",\"path\":");
     json_strings(out, r.path);
-    out += ",\"notes\":";
+    append_literal(out, ",\"notes\":");
     json_strings(out, r.notes);
-    out += ",\"servers\":[";
+    append_literal(out, ",\"servers\":[");
     for (std::size_t j = 0; j < r.servers.size(); ++j) {
         const auto& s = r.servers[j];
         if (j > 0) {
@@ -300,24 +338,24 @@ void append_result_json(std::string& out, const diff::NameResult& r) {
         out += "{\"server\":" + text::json_string(s.server) +
                ",\"zone\":" + text::json_string(s.zone) + ",\"serial\":";
         out += s.serial ? std::to_string(*s.serial) : std::string("null");
-        out += ",\"status\":\"";
+        append_literal(out, ",\"status\":\"");
         out += diff::status_name(s.status);
         out += "\",\"found_at\":" + json_or_null(s.result.found_at) + ",\"actual\":";
         json_sourced(out, s.result.records);
-        out += ",\"error\":";
+        append_literal(out, ",\"error\":");
         out += s.result.outcome == climb::Outcome::failure ? text::json_string(s.result.reason)
                                                            : std::string("null");
-        out += ",\"dnssec\":";
+        append_literal(out, ",\"dnssec\":");
         json_dnssec(out, s.result.dnssec);
         out += '}';
     }
-    out += "],\"servers_disagree\":";
+    append_literal(out, "],\"servers_disagree\":");
     out += r.servers_disagree ? "true" : "false";
-    out += ",\"error\":";
+    append_literal(out, ",\"error\":");
     append_json_or_null(out, r.error);
-    out += ",\"dnssec\":";
+    append_literal(out, ",\"dnssec\":");
     json_dnssec(out, r.dnssec, r.dnssec_warning);
-    out += ",\"steps\":[";
+    append_literal(out, ",\"steps\":[");
     for (std::size_t j = 0; j < r.step_dnssec.size(); ++j) {
         if (j > 0) {
             out += ',';
@@ -326,7 +364,7 @@ void append_result_json(std::string& out, const diff::NameResult& r) {
         json_dnssec(out, r.step_dnssec[j].second);
         out += '}';
     }
-    out += "]}";
+    append_literal(out, "]}");
 }
 
 namespace {
@@ -343,25 +381,15 @@ std::string json_summary(const ResultsSummary& s) {
 namespace {
 void append_prometheus_label(std::string& out, std::string_view value) {
     // Host names, nearly always, need no escape: copied up to the first byte that does.
-    static constexpr auto escaped = [] {
-        std::array<bool, 256> table{};
-        for (std::size_t c = 0; c < table.size(); ++c) {
-            table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
-        }
-        return table;
-    }();
-    std::size_t plain = 0;
-    while (plain < value.size() && !escaped[static_cast<unsigned char>(value[plain])]) {
-        ++plain;
-    }
+    const std::size_t plain = plain_prefix(value);
     out.append(value.substr(0, plain));
     for (unsigned char c : value.substr(plain)) {
         if (c == '\\') {
-            out += "\\\\";
+            append_literal(out, "\\\\");
         } else if (c == '"') {
-            out += "\\\"";
+            append_literal(out, "\\\"");
         } else if (c == '\n') {
-            out += "\\n";
+            append_literal(out, "\\n");
         } else if (c < 0x20 || c >= 0x7f) {
             char buffer[8];
             std::snprintf(buffer, sizeof buffer, "\\\\x%02x", c);
@@ -397,9 +425,9 @@ std::string family_header(const Family& family) {
 void append_sample(std::string& out, const Family& family, std::string_view name,
                    std::int64_t value) {
     out += family.name;
-    out += "{name=\"";
+    append_literal(out, "{name=\"");
     append_prometheus_label(out, name);
-    out += "\"} ";
+    append_literal(out, "\"} ");
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
     out.append(digits, end);

@@ -1,6 +1,6 @@
-// DNS messages: building queries and reading answers (ldns wire functions underneath), and
-// what a CAA answer says (CaaAnswer, dns/'s own type: climb/ depends on dns/, never the
-// reverse). No ldns type crosses this header.
+// DNS messages: building queries and reading answers (the wire format read and written by
+// hand, names with their compression pointers bounded), and what a CAA answer says
+// (CaaAnswer, dns/'s own type: climb/ depends on dns/, never the reverse).
 #pragma once
 
 #include "caapol/caa/record.hpp"
