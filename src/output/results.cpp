@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 namespace caapol::output {
@@ -17,6 +18,46 @@ namespace {
 template <std::size_t N>
 void append_literal(std::string& out, const char (&literal)[N]) {
     out.append(literal, N - 1);
+}
+
+// Appends to a std::string through spare room it keeps at its end: std::string::append is
+// an out-of-line call, and a JSON result is some sixty pieces. The string holds its final
+// text again when the Appender goes.
+class Appender {
+public:
+    explicit Appender(std::string& out) : out_(out), used_(out.size()) {}
+    ~Appender() { out_.resize(used_); }
+    Appender(const Appender&) = delete;
+    Appender& operator=(const Appender&) = delete;
+
+    // Inlined, so that a literal's copy is a few moves rather than a call to memcpy.
+    [[gnu::always_inline]] Appender& operator+=(std::string_view text) {
+        if (out_.size() - used_ < text.size()) {
+            grow(text.size());
+        }
+        std::memcpy(out_.data() + used_, text.data(), text.size());
+        used_ += text.size();
+        return *this;
+    }
+    [[gnu::always_inline]] Appender& operator+=(char c) {
+        if (out_.size() == used_) {
+            grow(1);
+        }
+        out_[used_++] = c;
+        return *this;
+    }
+
+private:
+    [[gnu::noinline]] void grow(std::size_t n) {
+        out_.resize(used_ + n + 512); // zero-filled: 512 spare bytes at a time
+    }
+    std::string& out_;
+    std::size_t used_;
+};
+
+template <std::size_t N>
+void append_literal(Appender& out, const char (&literal)[N]) {
+    out += std::string_view(literal, N - 1);
 }
 
 std::string esc(std::string_view s) {
@@ -87,23 +128,23 @@ std::string where(const std::string& relevant, const std::string& found_at) {
 // A JSON string appended: printable ASCII without '"' or '\\' (host names, nearly always) as
 // is, anything else through text::json_string (the same text either way, without a
 // temporary string per value).
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string(Appender& out, std::string_view s) {
     if (plain_prefix(s) != s.size()) {
         out += text::json_string(s);
         return;
     }
     out += '"';
-    out.append(s);
+    out += s;
     out += '"';
 }
 
-void append_number(std::string& out, std::uint64_t n) {
+void append_number(Appender& out, std::uint64_t n) {
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out.append(digits, static_cast<std::size_t>(end - digits));
+    out += std::string_view(digits, static_cast<std::size_t>(end - digits));
 }
 
-void append_json_or_null(std::string& out, const std::string& s) {
+void append_json_or_null(Appender& out, const std::string& s) {
     if (s.empty()) {
         append_literal(out, "null");
     } else {
@@ -111,7 +152,7 @@ void append_json_or_null(std::string& out, const std::string& s) {
     }
 }
 
-void json_record(std::string& out, const caa::Record& r, const std::uint32_t* ttl) {
+void json_record(Appender& out, const caa::Record& r, const std::uint32_t* ttl) {
     append_literal(out, "{\"flags\":");
     append_number(out, r.flags);
     append_literal(out, ",\"tag\":");
@@ -125,7 +166,7 @@ void json_record(std::string& out, const caa::Record& r, const std::uint32_t* tt
     out += '}';
 }
 
-void json_records(std::string& out, const std::vector<caa::Record>& records) {
+void json_records(Appender& out, const std::vector<caa::Record>& records) {
     out += '[';
     for (std::size_t i = 0; i < records.size(); ++i) {
         if (i > 0) {
@@ -136,7 +177,7 @@ void json_records(std::string& out, const std::vector<caa::Record>& records) {
     out += ']';
 }
 
-void json_sourced(std::string& out, const std::vector<climb::SourcedRecord>& records) {
+void json_sourced(Appender& out, const std::vector<climb::SourcedRecord>& records) {
     out += '[';
     for (std::size_t i = 0; i < records.size(); ++i) {
         if (i > 0) {
@@ -156,7 +197,7 @@ std::string dnssec_tag(const dnssec::Status& s) {
     return esc(out + "]");
 }
 
-void json_dnssec(std::string& out, const dnssec::Status& s, const std::string& warning = {}) {
+void json_dnssec(Appender& out, const dnssec::Status& s, const std::string& warning = {}) {
     if (s.state == dnssec::State::off) {
         append_literal(out, "null");
         return;
@@ -173,7 +214,7 @@ std::string json_or_null(const std::string& s) {
     return s.empty() ? "null" : text::json_string(s);
 }
 
-void json_strings(std::string& out, const std::vector<std::string>& items) {
+void json_strings(Appender& out, const std::vector<std::string>& items) {
     out += '[';
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i > 0) {
@@ -306,7 +347,8 @@ void append_result_text(std::string& out, const diff::NameResult& r) {
     }
 }
 
-void append_result_json(std::string& out, const diff::NameResult& r) {
+void append_result_json(std::string& text, const diff::NameResult& r) {
+    Appender out(text);
     append_literal(out, "{\"name\":");
     append_json_string(out, r.name);
     append_literal(out, ",\"status\":\"");
