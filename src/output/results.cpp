@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -47,6 +48,16 @@ public:
         return *this;
     }
 
+    // Room for `n` more bytes at the end, to be written through the pointer and then counted
+    // by commit() (or left uncounted).
+    [[gnu::always_inline]] char* room_for(std::size_t n) {
+        if (out_.size() - used_ < n) {
+            grow(n);
+        }
+        return out_.data() + used_;
+    }
+    void commit(std::size_t n) { used_ += n; }
+
 private:
     [[gnu::noinline]] void grow(std::size_t n) {
         out_.resize(used_ + n + 512); // zero-filled: 512 spare bytes at a time
@@ -64,18 +75,21 @@ std::string esc(std::string_view s) {
     return text::escape_for_terminal(s);
 }
 
-// The length of the start of `s` that JSON strings and Prometheus label values take as it is:
-// printable ASCII but '"' and '\\' (host names, CAA tags and values, nearly always all of it).
+// The bytes that JSON strings and Prometheus label values cannot take as they are: all but
+// printable ASCII, and '"' and '\\'.
+constexpr auto needs_escape = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) {
+        table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
+    }
+    return table;
+}();
+
+// The length of the start of `s` that needs no escape (host names, CAA tags and values:
+// nearly always all of it).
 std::size_t plain_prefix(std::string_view s) {
-    static constexpr auto escaped = [] {
-        std::array<bool, 256> table{};
-        for (std::size_t c = 0; c < table.size(); ++c) {
-            table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
-        }
-        return table;
-    }();
     std::size_t plain = 0;
-    while (plain < s.size() && !escaped[static_cast<unsigned char>(s[plain])]) {
+    while (plain < s.size() && !needs_escape[static_cast<unsigned char>(s[plain])]) {
         ++plain;
     }
     return plain;
@@ -128,14 +142,42 @@ std::string where(const std::string& relevant, const std::string& found_at) {
 // A JSON string appended: printable ASCII without '"' or '\\' (host names, nearly always) as
 // is, anything else through text::json_string (the same text either way, without a
 // temporary string per value).
+// Whether one of the eight bytes of `word` needs an escape (the classic word tests "has a byte
+// less than n" and "has a zero byte", the latter on the word xor the byte searched for).
+bool word_needs_escape(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101u;
+    constexpr std::uint64_t highs = 0x8080808080808080u;
+    auto has = [](std::uint64_t w, unsigned char c) {
+        std::uint64_t x = w ^ (ones * c);
+        return (x - ones) & ~x & highs;
+    };
+    return (((word - ones * 0x20) & ~word & highs) | (word & highs) | has(word, 0x7f) |
+            has(word, '"') | has(word, '\\')) != 0;
+}
+
 void append_json_string(Appender& out, std::string_view s) {
-    if (plain_prefix(s) != s.size()) {
-        out += text::json_string(s);
-        return;
+    // Checked and copied in one pass, eight bytes at a time; the first byte that needs an
+    // escape sends the whole value through text::json_string instead.
+    char* to = out.room_for(s.size() + 2 + 8);
+    *to++ = '"';
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, s.data() + i, 8);
+        if (word_needs_escape(word)) {
+            break;
+        }
+        std::memcpy(to + i, &word, 8);
     }
-    out += '"';
-    out += s;
-    out += '"';
+    for (; i < s.size(); ++i) {
+        if (needs_escape[static_cast<unsigned char>(s[i])]) {
+            out += text::json_string(s);
+            return;
+        }
+        to[i] = s[i];
+    }
+    to[s.size()] = '"';
+    out.commit(s.size() + 2);
 }
 
 void append_number(Appender& out, std::uint64_t n) {
