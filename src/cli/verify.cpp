@@ -55,9 +55,10 @@ const char* const verify_usage =
     "--dnssec-expiry-warn days is a warning.\n"
     "The names may come in any order and repeat: they are sorted in canonical order through\n"
     "temporary files in $TMPDIR (else /tmp), and results are written as they are decided, so\n"
-    "memory does not grow with the number of names (except with --fix or --authoritative).\n"
+    "memory does not grow with the number of names (except with --fix, which keeps every\n"
+    "verdict for its script; --authoritative goes 2,000 names at a time).\n"
     "On a terminal, standard error shows a progress line (names done, names/s, errors) unless\n"
-    "--quiet or --authoritative.\n"
+    "--quiet.\n"
     "-o FILE writes what would go to standard output to FILE atomically, whatever the exit\n"
     "status (a monitoring job sees the drift), and leaves no temporary file when killed.\n"
     "Exit status: 0 every name matches (or is unchecked), 1 drift (or, with --strict, an\n"
@@ -278,38 +279,45 @@ int run_verify(const Arguments& args) {
     }
 
     // On a terminal: names done / total, names/s, errors so far, erased at the end.
-    Progress progress("verify", name_count, !values["quiet"].as<bool>() && !authoritative);
+    Progress progress("verify", name_count, !values["quiet"].as<bool>());
     auto lookups_started = std::chrono::steady_clock::now();
     climb::Route resolver_route{resolvers, true};
     // The expectations, built once for the run.
     const diff::Expectations expectations(policy);
     // The fixed clock (--now, SOURCE_DATE_EPOCH) or the system's.
     const output::ResultsStream stream(*results_format, dnssec.options.now, dnssec.enabled());
-    std::vector<diff::NameResult> results; // --authoritative and --fix only
+    std::vector<diff::NameResult> results; // --fix only
     output::ResultsSummary summary;
     std::uint64_t queries_sent = 0;
     std::uint64_t signatures_verified = 0;
     if (authoritative) {
-        // Zones, servers and serials first, then every (name, server): the whole list at once
-        // (a zone's servers are a handful; this mode is for an operator's own zones).
-        std::vector<std::string> listed;
-        listed.reserve(name_count);
-        auto cursor = names.from(first_name);
-        for (std::string name; listed.size() < name_count && cursor.next(name);) {
-            listed.push_back(std::move(name));
-        }
+        // A chunk of names at a time: zones, servers and serials, then every (name, server),
+        // the chunk's results rendered and dropped (with --fix, kept for the script).
         climb::LiveLookups lookups(engine);
-        results = verify::check_authoritative(expectations, listed, lookups, resolver_route,
-                                              static_cast<std::uint16_t>(port),
-                                              dnssec.enabled() ? &dnssec.options : nullptr);
-        for (auto& r : results) {
-            r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+        verify::AuthoritativePlan plan{expectations, names};
+        plan.first_name = first_name;
+        plan.name_count = name_count;
+        plan.resolvers = resolver_route;
+        plan.port = static_cast<std::uint16_t>(port);
+        plan.dnssec = dnssec.enabled() ? &dnssec.options : nullptr;
+        plan.keep_results = fix;
+        plan.progress = [&progress](const diff::NameResult& r) {
+            progress.done(r.status == diff::Status::error);
+        };
+        if (dnssec.enabled()) {
+            plan.complete = [&dnssec](diff::NameResult& r) {
+                r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+            };
         }
+        OutputSink sink(out);
+        verify::Outcome run = verify::run_authoritative(plan, stream, lookups, sink);
+        summary = run.summary;
+        results = std::move(run.results);
         if (fix) {
             verify::find_wildcard_owners(results, lookups, resolver_route);
         }
         queries_sent = lookups.queries_sent();
-        summary = output::summarize_results(results);
+        signatures_verified = run.signatures_verified;
     } else {
         verify::Plan plan{expectations, names};
         plan.first_name = first_name;
@@ -379,10 +387,8 @@ int run_verify(const Arguments& args) {
             }
         }
         out.write(rendered.str());
-    } else if (authoritative) {
-        out.write(output::render_results(*results_format, results, dnssec.options.now));
     }
-    // (Through the resolvers the report is already written, result by result.)
+    // (Otherwise the report is already written, result by result.)
     out.finish(); // whatever the exit status: a monitoring job must see the drift
     // For bench/verify: how much DNS work the run took.
     if (const char* stats = std::getenv("CAAPOL_VERIFY_STATS"); stats != nullptr && *stats) {

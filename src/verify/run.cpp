@@ -1,6 +1,7 @@
 #include "caapol/verify/run.hpp"
 
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/verify/authoritative.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -228,6 +229,77 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
             for (std::size_t part = 0; part < threads; ++part) {
                 sinks[part * sections + k].copy_to(sink);
             }
+        }
+        sink.write(stream.closing(outcome.summary));
+    }
+    return outcome;
+}
+
+Outcome run_authoritative(const AuthoritativePlan& plan, const output::ResultsStream& stream,
+                          climb::LiveLookups& lookups, Sink& sink) {
+    const bool render = !plan.keep_results;
+    const std::size_t sections = stream.sections();
+    std::vector<SectionSink> sinks; // the first section straight out, the others spooled
+    for (std::size_t k = 0; k < sections; ++k) {
+        sinks.emplace_back(k == 0 && render ? &sink : nullptr);
+    }
+    Outcome outcome;
+    if (render) {
+        sink.write(stream.opening(0));
+    }
+    std::string text[output::ResultsStream::max_sections];
+    auto cursor = plan.names.from(plan.first_name);
+    std::vector<std::string> chunk;
+    bool first = true;
+    for (std::size_t done = 0; done < plan.name_count;) {
+        chunk.clear();
+        const std::size_t wanted =
+            std::min(std::max<std::size_t>(1, plan.chunk_names), plan.name_count - done);
+        for (std::string name; chunk.size() < wanted && cursor.next(name);) {
+            chunk.push_back(std::move(name));
+        }
+        if (chunk.empty()) {
+            // A list shorter than it said would be a bug of the sorter: never a silent gap.
+            throw InputError{"verify: " + std::to_string(plan.name_count - done) +
+                             " names got no result"};
+        }
+        done += chunk.size();
+        std::vector<diff::NameResult> results = check_authoritative(
+            plan.expectations, chunk, lookups, plan.resolvers, plan.port, plan.dnssec);
+        for (auto& r : results) {
+            if (plan.complete) {
+                plan.complete(r);
+            }
+            if (plan.progress) {
+                plan.progress(r);
+            }
+            output::count_result(outcome.summary, r);
+            if (render) {
+                stream.add(r, first, text);
+                first = false;
+            } else {
+                outcome.results.push_back(std::move(r));
+            }
+        }
+        for (std::size_t k = 0; k < sections; ++k) {
+            if (text[k].size() >= (std::size_t{1} << 16)) {
+                sinks[k].write(text[k]);
+            }
+        }
+    }
+    outcome.queries_sent = lookups.queries_sent();
+    if (lookups.validator() != nullptr) {
+        outcome.signatures_verified = lookups.validator()->signatures_verified();
+    }
+    if (render) {
+        for (std::size_t k = 0; k < sections; ++k) {
+            sinks[k].write(text[k]);
+        }
+        for (std::size_t k = 0; k < sections; ++k) {
+            if (k > 0) {
+                sink.write(stream.opening(k));
+            }
+            sinks[k].copy_to(sink);
         }
         sink.write(stream.closing(outcome.summary));
     }

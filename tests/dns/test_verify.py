@@ -472,7 +472,8 @@ class Threads(unittest.TestCase):
 class LongUnsortedList(unittest.TestCase):
     """120,000 names in no order, with repeats (several 50,000-name chunks of the
     external sort), straight at NSD: every name once, in canonical order, in every format;
-    with two threads (one slice through a temporary file) the same."""
+    with two threads (one slice through a temporary file) the same; with --authoritative
+    (2,000-name chunks) the same names and verdicts."""
 
     def test_sorted_externally_and_streamed_in_order(self):
         import random
@@ -521,6 +522,27 @@ class LongUnsortedList(unittest.TestCase):
                            if line.startswith("caapol_caa_drift{")]
             self.assertEqual(drift_names, expected)
             self.assertIn("caapol_names_drifted 24000", run.stdout.splitlines())
+            # --authoritative goes through the names 2,000 at a time (zones, servers and
+            # serials per chunk): the same names, in the same order, with the same verdicts
+            # as through a resolver, in JSON Lines and in Prometheus's grouped families.
+            through = {r["name"]: (r["status"], r["found_at"]) for r in lines[:-1]}
+            auth = verify("--authoritative", "--port", str(nsd.port), "--format", "jsonl",
+                          "--names", names_file, policy, resolver=nsd.endpoint)
+            self.assertEqual(auth.returncode, 1, auth.stderr[-2000:])
+            auth_lines = [json.loads(line) for line in auth.stdout.splitlines()]
+            self.assertEqual([r["name"] for r in auth_lines[:-1]], expected)
+            self.assertEqual({r["name"]: (r["status"], r["found_at"]) for r in auth_lines[:-1]},
+                             through)
+            self.assertEqual({s["zone"] for r in auth_lines[:-1] for s in r["servers"]},
+                             {"long.test"})
+            self.assertEqual(auth_lines[-1]["summary"], lines[-1]["summary"])
+            auth = verify("--authoritative", "--port", str(nsd.port), "--format", "prometheus",
+                          "--names", names_file, policy, resolver=nsd.endpoint)
+            self.assertEqual(auth.returncode, 1, auth.stderr[-2000:])
+            self.assertEqual([line.split("{")[0] for line in auth.stdout.splitlines()
+                              if "{" in line], families)
+            self.assertEqual([line.split('"')[1] for line in auth.stdout.splitlines()
+                              if line.startswith("caapol_caa_drift{")], expected)
 
 
 class OverIpv6(unittest.TestCase):

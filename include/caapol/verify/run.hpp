@@ -80,4 +80,24 @@ struct Outcome {
 Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsFactory& climbs,
             Sink& sink);
 
+// verify --authoritative: the sorted names a chunk at a time (zones, their servers and serials
+// looked up per chunk, then one climb per (name, server): verify::check_authoritative), each
+// chunk's results rendered in order and dropped, so that memory stays bounded by the chunk.
+struct AuthoritativePlan {
+    const diff::Expectations& expectations;
+    const SortedNames& names;
+    std::size_t first_name = 0; // the slice of `names` checked (--shard)
+    std::size_t name_count = 0;
+    climb::Route resolvers{};           // for the zones, their servers, and names elsewhere
+    std::uint16_t port = 53;            // of the authoritative servers
+    const dnssec::Options* dnssec = {}; // nullptr: validation off
+    std::function<void(diff::NameResult&)> complete{};
+    std::function<void(const diff::NameResult&)> progress{};
+    bool keep_results = false;
+    std::size_t chunk_names = 2000;
+};
+
+Outcome run_authoritative(const AuthoritativePlan& plan, const output::ResultsStream& stream,
+                          climb::LiveLookups& lookups, Sink& sink);
+
 } // namespace caapol::verify
