@@ -78,8 +78,8 @@ bool ascii_iequal_bytes(std::string_view a, std::string_view b) {
     return true;
 }
 
-// Compression pointers followed in one name at most: a name has at most 127 labels, so a
-// longer chain only loops.
+// Compression pointers followed in one name at most: a name of 255 octets has at most 127
+// labels, and a pointer of a well-formed message leads to one; a longer chain only loops.
 constexpr int max_name_pointers = 127;
 
 // Reads the (possibly compressed) name at *at (RFC 1035 §4.1.4): labels of at most 63 octets,
@@ -115,7 +115,7 @@ bool read_name(std::string_view wire, std::size_t* at, std::string* out) {
             continue;
         }
         if (length > 63 || position + 1 + length > size || used + 1 + length > sizeof name) {
-            return false; // 0x40 and 0x80: label types RFC 6891 retired
+            return false; // also the 0x40 (extended, RFC 6891: deprecated) and 0x80 label types
         }
         name[used++] = static_cast<std::uint8_t>(length);
         if (length == 0) {

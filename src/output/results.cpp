@@ -77,13 +77,14 @@ std::string esc(std::string_view s) {
 
 // The bytes that JSON strings and Prometheus label values cannot take as they are: all but
 // printable ASCII, and '"' and '\\'.
-constexpr auto needs_escape = [] {
+constexpr std::array<bool, 256> escape_table() {
     std::array<bool, 256> table{};
     for (std::size_t c = 0; c < table.size(); ++c) {
         table[c] = c < 0x20 || c >= 0x7f || c == '\\' || c == '"';
     }
     return table;
-}();
+}
+constexpr std::array<bool, 256> needs_escape = escape_table();
 
 // The length of the start of `s` that needs no escape (host names, CAA tags and values:
 // nearly always all of it).
