@@ -150,6 +150,55 @@ class DsBlocker:
         self.sock.close()
 
 
+def threads_agree(work, dns):
+    """Validating, verify runs a thread per core by default: over 12,001 signed names (slices
+    of 5,000 or more) one thread, two and the default give the same results, in the same
+    order, a broken signature in the second slice included."""
+    now = signed_zones.time.time()
+    key = signed_zones.keygen(work, "many.test", "ECDSAP256SHA256")
+    body = "@ CAA 0 issue \"ca.example\"\n" + "".join(
+        f"h{i} CAA 0 issue \"{'other' if i % 3 == 0 else 'ca'}.example\"\n" for i in range(12000))
+    path = signed_zones.write(os.path.join(work, "many.test"),
+                              signed_zones.zone_text("many.test", body))
+    lines = signed_zones.sign(work, "many.test", path, key, now - 86400, now + 30 * 86400)
+    # h9000's CAA set edited after signing: bogus.
+    lines = [l.replace('"other.example"', '"evil.example"')
+             if l.split()[:1] == ["h9000.many.test."] and l.split()[3:4] == ["CAA"] else l
+             for l in lines]
+    if not any('"evil.example"' in l for l in lines):
+        fail("many.test: h9000's CAA record was not found in the signed zone")
+    signed_zones.write(path + ".signed", "\n".join(lines) + "\n")
+    anchor = signed_zones.write(os.path.join(work, "many.ds"), signed_zones.ds_line(key) + "\n")
+    policy = signed_zones.write(os.path.join(work, "many.toml"),
+                                'version = 1\n[domain."many.test"]\nissue = ["ca.example"]\n')
+    names = signed_zones.write(os.path.join(work, "many.txt"),
+                               "".join(f"h{i}.many.test\n" for i in range(12000)))
+    nsd = dns.start_nsd({"many.test": path + ".signed"})
+    reports = {}
+    for label, extra in (("1 thread", ["--threads", "1"]), ("2 threads", ["--threads", "2"]),
+                         ("the default", [])):
+        run = subprocess.run([CAAPOL, "verify", "--resolver", nsd.endpoint, "--trust-anchor",
+                              anchor, "--format", "json", "--names", names, *extra, policy],
+                             capture_output=True, text=True)
+        if run.returncode != 3:
+            fail(f"verify many.test with {label}: exit {run.returncode}: {run.stderr[-500:]}")
+            return
+        results = json.loads(run.stdout)["results"]
+        reports[label] = [(r["name"], r["status"], [s["dnssec"]["state"] for s in r["steps"]])
+                          for r in results]
+    one = reports["1 thread"]
+    statuses = {}
+    for _, status, _ in one:
+        statuses[status] = statuses.get(status, 0) + 1
+    if statuses != {"ok": 8000 + 1, "drift": 3999, "error": 1} or \
+            ("h9000.many.test", "error", ["bogus"]) not in one:
+        fail(f"verify many.test: {statuses}")
+    for label in ("2 threads", "the default"):
+        if reports[label] != one:
+            fail(f"verify many.test with {label} differs from one thread")
+    print(f"ok many.test: 12,001 names, the same with 1 thread, 2 and the default: {statuses}")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="caapol-dnssec-") as work, DnsServers() as dns:
         built = signed_zones.build(work)
@@ -288,6 +337,8 @@ def main():
             if state != want:
                 fail(f"verify --authoritative {name}: server {servers[0]['server']} says "
                      f"{state}, expected {want}")
+
+        threads_agree(work, dns)
 
     if failures:
         print(f"{len(failures)} failures")
