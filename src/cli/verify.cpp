@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -290,6 +291,17 @@ int run_verify(const Arguments& args) {
     output::ResultsSummary summary;
     std::uint64_t queries_sent = 0;
     std::uint64_t signatures_verified = 0;
+    // Both ways run these on each result; results are rendered as they come, so nothing is
+    // trimmed from them (with --fix every one is kept for the script).
+    const auto count_progress = [&progress](const diff::NameResult& r) {
+        progress.done(r.status == diff::Status::error);
+    };
+    std::function<void(diff::NameResult&)> add_expiry_warning;
+    if (dnssec.enabled()) {
+        add_expiry_warning = [&dnssec](diff::NameResult& r) {
+            r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
+        };
+    }
     if (authoritative) {
         // A chunk of names at a time: zones, servers and serials, then every (name, server),
         // the chunk's results rendered and dropped (with --fix, kept for the script).
@@ -301,14 +313,8 @@ int run_verify(const Arguments& args) {
         plan.port = static_cast<std::uint16_t>(port);
         plan.dnssec = dnssec.enabled() ? &dnssec.options : nullptr;
         plan.keep_results = fix;
-        plan.progress = [&progress](const diff::NameResult& r) {
-            progress.done(r.status == diff::Status::error);
-        };
-        if (dnssec.enabled()) {
-            plan.complete = [&dnssec](diff::NameResult& r) {
-                r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
-            };
-        }
+        plan.progress = count_progress;
+        plan.complete = add_expiry_warning;
         OutputSink sink(out);
         verify::Outcome run = verify::run_authoritative(plan, stream, lookups, sink);
         summary = run.summary;
@@ -326,16 +332,8 @@ int run_verify(const Arguments& args) {
         plan.max_in_flight = engine.max_in_flight;
         plan.route = resolver_route;
         plan.keep_results = fix;
-        plan.progress = [&progress](const diff::NameResult& r) {
-            progress.done(r.status == diff::Status::error);
-        };
-        // Results are rendered as they come (the reorder window holds a few thousand), so
-        // nothing is trimmed from them; with --fix every one is kept for the script.
-        if (dnssec.enabled()) {
-            plan.complete = [&dnssec](diff::NameResult& r) {
-                r.dnssec_warning = expiry_warning(dnssec, r.dnssec);
-            };
-        }
+        plan.progress = count_progress;
+        plan.complete = add_expiry_warning;
         OutputSink sink(out);
         verify::Outcome run =
             verify::run(plan, stream,
