@@ -92,6 +92,29 @@ struct Engine::Slot {
     std::string tcp_out;
     std::size_t tcp_written = 0;
     std::string tcp_in;
+
+    // Ready for the next query, the buffers' capacity kept (no allocation per query).
+    // `address` is set by start() before any use.
+    void reset(std::size_t slot_index) {
+        active = false;
+        index = slot_index;
+        query = Query{};
+        callback = nullptr;
+        wire.clear();
+        header = Header{};
+        tries = 0;
+        deadline = {};
+        note.clear();
+        fd = -1;
+        mixed_case = false;
+        silent = nullptr;
+        case_changed = nullptr;
+        tcp_fd = -1;
+        tcp_state = TcpState::none;
+        tcp_out.clear();
+        tcp_written = 0;
+        tcp_in.clear();
+    }
 };
 
 Engine::Engine(const EngineOptions& options) : options_(options), slot_by_id_(65536, 0) {
@@ -215,8 +238,7 @@ void Engine::start_queued() {
             slots_.push_back(std::make_unique<Slot>());
         }
         Slot& slot = *slots_[index];
-        slot = Slot{};
-        slot.index = index;
+        slot.reset(index);
         slot.active = true;
         slot.query = std::move(queue_.front().first);
         slot.callback = std::move(queue_.front().second);
@@ -281,13 +303,12 @@ void Engine::start(Slot& slot) {
         }
     }
     std::string error;
-    auto wire = build_query(id, slot.query.name, slot.query.type, slot.query.recursion_desired,
-                            &error, slot.query.dnssec);
-    if (!wire) {
+    if (!build_query_into(slot.wire, id, slot.query.name, slot.query.type,
+                          slot.query.recursion_desired, &error, slot.query.dnssec)) {
+        slot.wire.clear(); // no ID taken: complete() frees none
         complete(slot, Response{false, {}, error, false});
         return;
     }
-    slot.wire = std::move(*wire);
     if (options_.randomize_case && *slot.case_changed < case_limit) {
         // 0x20 (draft-vixie-dnsext-dns0x20): each letter of the name flipped at random, one
         // more bit per letter for a forger to guess. The name starts after the header.

@@ -153,9 +153,45 @@ std::uint32_t get32(std::string_view w, std::size_t at) {
     return (static_cast<std::uint32_t>(get16(w, at)) << 16) | get16(w, at + 2);
 }
 
+// Where read_section puts the records it reads: ResourceRecords (parse_message), or the
+// compact records of interpret_caa (CompactSink, below).
+class RecordSink {
+public:
+    explicit RecordSink(std::vector<ResourceRecord>& out) : out_(out) {}
+    void reserve(unsigned count) { out_.reserve(count); }
+    void add(std::uint16_t type, std::uint32_t ttl) {
+        ResourceRecord& record = out_.emplace_back();
+        record.type = type;
+        record.ttl = ttl;
+    }
+    bool owner(std::string_view wire, std::size_t position) {
+        return read_name(wire, &position, &out_.back().owner);
+    }
+    // A name filling the rdata [position, end): CNAME, DNAME and NS targets.
+    bool target(std::string_view wire, std::size_t position, std::size_t end) {
+        return read_name(wire, &position, &out_.back().target) && position == end;
+    }
+    bool address(int family, const char* data) {
+        char text[INET6_ADDRSTRLEN] = {};
+        if (inet_ntop(family, data, text, sizeof text) == nullptr) {
+            return false;
+        }
+        out_.back().target = text;
+        return true;
+    }
+    void serial(std::uint32_t value) { out_.back().serial = value; }
+    void rdata(std::string_view wire, std::size_t begin, std::size_t length) {
+        out_.back().rdata.assign(wire.data() + begin, length);
+    }
+
+private:
+    std::vector<ResourceRecord>& out_;
+};
+
 // One section's records. `keep` false: only checked for structure (the additional section).
+template <class Sink>
 bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool keep, bool ns_names,
-                  std::vector<ResourceRecord>& out, std::string* error) {
+                  Sink& out, std::string* error) {
     if (keep) {
         out.reserve(count);
     }
@@ -183,16 +219,11 @@ bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool k
         if (!keep) {
             continue;
         }
-        ResourceRecord& record = out.emplace_back();
-        if (type != type_ns || ns_names) {
-            std::size_t position = owner_at;
-            if (!read_name(wire, &position, &record.owner)) {
-                *error = "malformed answer (a bad owner name)";
-                return false;
-            }
+        out.add(type, ttl);
+        if ((type != type_ns || ns_names) && !out.owner(wire, owner_at)) {
+            *error = "malformed answer (a bad owner name)";
+            return false;
         }
-        record.type = type;
-        record.ttl = ttl;
         bool ok = true;
         switch (type) {
         case type_ns:
@@ -203,35 +234,26 @@ bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool k
             }
             [[fallthrough]];
         case type_cname:
-        case type_dname: {
-            std::size_t position = begin;
-            ok = read_name(wire, &position, &record.target) && position == end;
+        case type_dname:
+            ok = out.target(wire, begin, end);
             break;
-        }
         case type_a:
-        case type_aaaa: {
-            std::size_t size = type == type_a ? 4 : 16;
-            ok = length == size;
-            if (ok) {
-                char text[INET6_ADDRSTRLEN] = {};
-                ok = inet_ntop(type == type_a ? AF_INET : AF_INET6, wire.data() + begin, text,
-                               sizeof text) != nullptr;
-                record.target = text;
-            }
+        case type_aaaa:
+            ok = length == (type == type_a ? 4u : 16u) &&
+                 out.address(type == type_a ? AF_INET : AF_INET6, wire.data() + begin);
             break;
-        }
         case type_soa: {
             std::size_t position = begin;
             ok = skip_name(wire, &position, end) && skip_name(wire, &position, end) &&
                  position + 20 == end;
             if (ok) {
-                record.serial = get32(wire, position);
+                out.serial(get32(wire, position));
             }
             break;
         }
         default:
             // Types without names inside (CAA above all): the rdata as sent.
-            record.rdata.assign(wire.data() + begin, length);
+            out.rdata(wire, begin, length);
             break;
         }
         if (!ok) {
@@ -294,16 +316,25 @@ std::string type_name(std::uint16_t type) {
 
 std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
                                        bool recursion_desired, std::string* error, bool dnssec) {
+    std::string wire;
+    if (!build_query_into(wire, id, name, type, recursion_desired, error, dnssec)) {
+        return std::nullopt;
+    }
+    return wire;
+}
+
+bool build_query_into(std::string& wire, std::uint16_t id, std::string_view name,
+                      std::uint16_t type, bool recursion_desired, std::string* error, bool dnssec) {
     // Written directly rather than through ldns_pkt2wire: its name-compression tree cost a
     // fifth of verify's CPU time, and a query holds a single name.
     auto invalid = [&](const char* why) {
         *error = "'" + text::escape_for_terminal(name) + "' is not a valid domain name: " + why;
-        return std::nullopt;
+        return false;
     };
     // Sized for the longest message this name can make (each octet of the name takes at least
     // one character, plus the first length octet and the root label), written by index, cut
     // to size at the end.
-    std::string wire(12 + name.size() + 2 + 4 + 11, '\0');
+    wire.assign(12 + name.size() + 2 + 4 + 11, '\0');
     std::size_t used = 0;
     const unsigned char flags_high = recursion_desired ? 0x01 : 0x00; // RD
     const unsigned char header[12] = {
@@ -370,7 +401,7 @@ std::optional<std::string> build_query(std::uint16_t id, std::string_view name, 
         0, 0, 0};
     std::memcpy(wire.data() + used, tail, sizeof tail);
     wire.resize(used + sizeof tail);
-    return wire;
+    return true;
 }
 
 std::optional<Header> read_header(std::string_view wire) {
@@ -461,23 +492,130 @@ std::optional<Message> parse_message(std::string_view wire, std::string* error, 
         at += 4;
     }
     std::vector<ResourceRecord> additional;
-    if (!read_section(wire, &at, counts[1], true, ns_names, m.answer, error) ||
-        !read_section(wire, &at, counts[2], true, ns_names, m.authority, error) ||
-        !read_section(wire, &at, counts[3], false, ns_names, additional, error)) {
+    RecordSink answer(m.answer);
+    RecordSink authority(m.authority);
+    RecordSink unread(additional);
+    if (!read_section(wire, &at, counts[1], true, ns_names, answer, error) ||
+        !read_section(wire, &at, counts[2], true, ns_names, authority, error) ||
+        !read_section(wire, &at, counts[3], false, ns_names, unread, error)) {
         return std::nullopt;
     }
     return m;
 }
 
+namespace {
+
+// A record of a CAA answer as interpret_caa reads it: its names decoded into the message's
+// one buffer (as offsets: the buffer grows while the message is read), its rdata a view of
+// the datagram. No allocation per record, and none per answer once the buffers have grown.
+struct CompactRecord {
+    std::uint16_t type = 0;
+    std::uint32_t ttl = 0;
+    std::size_t owner_at = 0;
+    std::size_t owner_size = 0;
+    std::size_t target_at = 0;
+    std::size_t target_size = 0;
+    std::string_view rdata;
+};
+
+struct CompactMessage {
+    unsigned rcode = 0;
+    bool authoritative = false;
+    std::vector<CompactRecord> answer;
+    std::vector<CompactRecord> authority;
+    std::string names;
+    std::string name; // one name as read_name decodes it
+
+    std::string_view owner(const CompactRecord& r) const {
+        return std::string_view(names).substr(r.owner_at, r.owner_size);
+    }
+    std::string_view target(const CompactRecord& r) const {
+        return std::string_view(names).substr(r.target_at, r.target_size);
+    }
+};
+
+class CompactSink {
+public:
+    CompactSink(CompactMessage& message, std::vector<CompactRecord>& out)
+        : message_(message), out_(out) {}
+    void reserve(unsigned count) { out_.reserve(count); }
+    void add(std::uint16_t type, std::uint32_t ttl) {
+        CompactRecord& record = out_.emplace_back();
+        record.type = type;
+        record.ttl = ttl;
+    }
+    bool owner(std::string_view wire, std::size_t position) {
+        if (!read_name(wire, &position, &message_.name)) {
+            return false;
+        }
+        out_.back().owner_at = message_.names.size();
+        out_.back().owner_size = message_.name.size();
+        message_.names += message_.name;
+        return true;
+    }
+    bool target(std::string_view wire, std::size_t position, std::size_t end) {
+        if (!read_name(wire, &position, &message_.name) || position != end) {
+            return false;
+        }
+        out_.back().target_at = message_.names.size();
+        out_.back().target_size = message_.name.size();
+        message_.names += message_.name;
+        return true;
+    }
+    bool address(int, const char*) { return true; } // the length checked is all: not read
+    void serial(std::uint32_t) {}
+    void rdata(std::string_view wire, std::size_t begin, std::size_t length) {
+        out_.back().rdata = wire.substr(begin, length);
+    }
+
+private:
+    CompactMessage& message_;
+    std::vector<CompactRecord>& out_;
+};
+
+// parse_message(wire, error, false) into `m`, its buffers reused: the same checks and errors.
+bool parse_compact(std::string_view wire, CompactMessage& m, std::string* error) {
+    m.answer.clear();
+    m.authority.clear();
+    m.names.clear();
+    if (wire.size() < 12) {
+        *error = "malformed answer (shorter than a DNS header)";
+        return false;
+    }
+    std::uint16_t flags = get16(wire, 2);
+    m.rcode = flags & 0x000f;
+    m.authoritative = (flags & 0x0400) != 0;
+    unsigned counts[4] = {get16(wire, 4), get16(wire, 6), get16(wire, 8), get16(wire, 10)};
+    std::size_t at = 12;
+    for (unsigned i = 0; i < counts[0]; ++i) {
+        if (!skip_name(wire, &at, wire.size()) || at + 4 > wire.size()) {
+            *error = "malformed answer (a bad question)";
+            return false;
+        }
+        at += 4;
+    }
+    std::vector<CompactRecord> additional; // never filled: the section is only checked
+    CompactSink answer(m, m.answer);
+    CompactSink authority(m, m.authority);
+    CompactSink unread(m, additional);
+    return read_section(wire, &at, counts[1], true, false, answer, error) &&
+           read_section(wire, &at, counts[2], true, false, authority, error) &&
+           read_section(wire, &at, counts[3], false, false, unread, error);
+}
+
+} // namespace
+
 CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const std::string& server) {
     CaaAnswer result;
     std::string error;
-    auto message = parse_message(wire, &error, false);
-    if (!message) {
+    // One per thread (verify runs a thread per slice), kept between answers: its vectors and
+    // name buffer reach their size within the first few answers and are reused after.
+    thread_local CompactMessage message;
+    if (!parse_compact(wire, message, &error)) {
         result = failure(error, server);
         return result;
     }
-    const Message& m = *message;
+    const CompactMessage& m = message;
     if (m.rcode != rcode_noerror && m.rcode != rcode_nxdomain) {
         result = failure("the server answered " + rcode_name(m.rcode), server);
         return result;
@@ -497,7 +635,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     for (std::size_t hop = 0; hop <= max_aliases_in_answer; ++hop) {
         bool have_caa = false;
         for (const auto& rr : m.answer) {
-            if (rr.type == type_caa && rr.owner == current) {
+            if (rr.type == type_caa && m.owner(rr) == current) {
                 have_caa = true;
                 std::string rdata_error;
                 auto record = caa::from_rdata(rr.rdata, &rdata_error);
@@ -517,20 +655,22 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
         }
         std::string next;
         for (const auto& rr : m.answer) {
-            if (rr.type == type_cname && rr.owner == current) {
-                next = rr.target;
+            if (rr.type == type_cname && m.owner(rr) == current) {
+                next = m.target(rr);
                 break;
             }
         }
         if (next.empty()) {
             // DNAME (RFC 6672): redirects names strictly below its owner.
             for (const auto& rr : m.answer) {
-                if (rr.type == type_dname && rr.owner != current &&
-                    dns_name::is_at_or_below(current, rr.owner)) {
-                    std::string prefix(
-                        rr.owner.empty() ? current
-                                         : current.substr(0, current.size() - rr.owner.size() - 1));
-                    next = rr.target.empty() ? prefix : prefix + "." + rr.target;
+                const std::string_view owner = m.owner(rr);
+                if (rr.type == type_dname && owner != current &&
+                    dns_name::is_at_or_below(current, owner)) {
+                    std::string prefix(owner.empty()
+                                           ? current
+                                           : current.substr(0, current.size() - owner.size() - 1));
+                    const std::string_view target = m.target(rr);
+                    next = target.empty() ? prefix : prefix + "." + std::string(target);
                     break;
                 }
             }
@@ -578,7 +718,7 @@ CaaAnswer interpret_caa(std::string_view wire, const std::string& name, const st
     // The chain ended at an alias target without data: NODATA if the answer says so (an SOA
     // of the target's zone), else the server did not resolve the target (out of its zone).
     for (const auto& rr : m.authority) {
-        if (rr.type == type_soa && dns_name::is_at_or_below(current, rr.owner)) {
+        if (rr.type == type_soa && dns_name::is_at_or_below(current, m.owner(rr))) {
             answer.kind = CaaKind::empty;
             answer.aliases = std::move(aliases);
             return result;

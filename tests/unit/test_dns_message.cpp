@@ -139,6 +139,17 @@ TEST_SUITE("dns") {
         CHECK_FALSE(build_query(1, "a\\999.example", type_caa, true, &error));
     }
 
+    TEST_CASE("build_query_into writes over a reused buffer what build_query returns") {
+        std::string error;
+        std::string buffer = std::string(300, 'x'); // a longer query before, in the same buffer
+        REQUIRE(build_query_into(buffer, 0x0102, "b.Example", type_caa, true, &error, true));
+        auto fresh = build_query(0x0102, "b.Example", type_caa, true, &error, true);
+        REQUIRE(fresh);
+        CHECK(buffer == *fresh);
+        CHECK_FALSE(build_query_into(buffer, 1, "a..example", type_caa, true, &error));
+        CHECK(error.find("empty or over-long label") != std::string::npos);
+    }
+
     TEST_CASE("mismatch: wrong ID, not a response, other question") {
         std::string error;
         // Headers view the message they were read from: keep the messages alive.
@@ -230,6 +241,43 @@ TEST_SUITE("dns") {
             "a.example", "s");
         CHECK(empty_tag.kind == CaaKind::failure);
         CHECK(empty_tag.reason.find("does not parse") != std::string::npos);
+    }
+
+    TEST_CASE("interpret_caa: answers one after another share nothing") {
+        // The records of an answer are read into buffers kept for the next: a long answer, then
+        // shorter ones, each read as if alone.
+        auto three = interpret_caa(response("long-name-of-the-first.example", 0,
+                                            {rr("long-name-of-the-first.example", type_caa,
+                                                caa_rdata(0, "issue", "one.example")),
+                                             rr("long-name-of-the-first.example", type_caa,
+                                                caa_rdata(0, "issue", "two.example")),
+                                             rr("long-name-of-the-first.example", type_caa,
+                                                caa_rdata(0, "iodef", "mailto:x@example"))}),
+                                   "long-name-of-the-first.example", "s");
+        REQUIRE(three.records.size() == 3);
+        CHECK(three.records[2].record.value == "mailto:x@example");
+        auto again =
+            interpret_caa(response("long-name-of-the-first.example", 0, {}, {soa("example")}),
+                          "long-name-of-the-first.example", "s");
+        CHECK(again.kind == CaaKind::empty); // nothing left over from the answer before
+        CHECK(again.records.empty());
+        auto nodata =
+            interpret_caa(response("b.example", 0, {}, {soa("example")}), "b.example", "s");
+        CHECK(nodata.kind == CaaKind::empty);
+        CHECK(nodata.records.empty());
+        auto other = interpret_caa(
+            response("c.example", 0,
+                     {rr("long-name-of-the-first.example", type_caa,
+                         caa_rdata(0, "issue", "one.example")),
+                      rr("c.example", type_caa, caa_rdata(0, "issue", "three.example"))}),
+            "c.example", "s");
+        REQUIRE(other.records.size() == 1); // only the queried name's own
+        CHECK(other.records[0].record.value == "three.example");
+        auto alias = interpret_caa(
+            response("d.example", 0, {rr("d.example", type_cname, name_wire("e.example"))}),
+            "d.example", "s");
+        CHECK(alias.kind == CaaKind::alias);
+        CHECK(alias.target == "e.example");
     }
 
     TEST_CASE("interpret_caa: upper-case tags are kept") {

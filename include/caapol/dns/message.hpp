@@ -39,6 +39,11 @@ std::string type_name(std::uint16_t type);
 std::optional<std::string> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
                                        bool recursion_desired, std::string* error,
                                        bool dnssec = false);
+// The same, written into `wire` (its earlier contents replaced, its capacity kept: the engine
+// reuses one buffer per query slot). Returns false when `name` is not a valid domain name.
+bool build_query_into(std::string& wire, std::uint16_t id, std::string_view name,
+                      std::uint16_t type, bool recursion_desired, std::string* error,
+                      bool dnssec = false);
 
 // The header and question of a message, read without trusting the rest: enough to match an
 // answer to its query.
