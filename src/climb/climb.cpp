@@ -73,25 +73,42 @@ std::string Climber::chain_text() const {
     return text;
 }
 
-void Climber::feed(Answer answer) {
+void Climber::feed(const Answer& answer) {
     if (done_) {
         return;
     }
-    AnswerKind kind = answer.kind;
-    if (kind == AnswerKind::records && answer.records.empty()) {
+    push_step().answer = answer; // copied once, in place
+    settle();
+}
+
+void Climber::feed(Answer&& answer) {
+    if (done_) {
+        return;
+    }
+    push_step().answer = std::move(answer);
+    settle();
+}
+
+Step& Climber::push_step() {
+    Step& step = result_.path.emplace_back();
+    step.name = *next_query(); // before settle() adds the answer's aliases
+    return step;
+}
+
+void Climber::settle() {
+    const Step& step = result_.path.back();
+    const Answer& stored = step.answer;
+    AnswerKind kind = stored.kind;
+    if (kind == AnswerKind::records && stored.records.empty()) {
         kind = AnswerKind::empty;
     }
-    std::string queried = *next_query();
     // Aliases the source already followed count towards the hop limit and the loop check.
-    for (const auto& alias : answer.aliases) {
+    for (const auto& alias : stored.aliases) {
         std::string normalized = dns_name::normalize(alias);
-        if (normalized != queried) {
+        if (normalized != step.name) {
             aliases_.push_back(std::move(normalized));
         }
     }
-    result_.path.push_back(Step{std::move(queried), std::move(answer)});
-    const Step& step = result_.path.back();
-    const Answer& stored = step.answer;
     if (stored.dnssec.state != dnssec::State::off) {
         dnssec::combine(result_.dnssec, stored.dnssec);
         if (stored.dnssec.fatal && kind != AnswerKind::failure) {

@@ -131,17 +131,19 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
         std::string text[output::ResultsStream::max_sections];
         SectionSink* part_sinks = &sinks[part * sections];
         output::ResultsSummary& summary = summaries[part];
+        auto emit = [&](diff::NameResult& r) { // the result of name next_write
+            output::count_result(summary, r);
+            if (render) {
+                stream.add(r, part == 0 && next_write == start, text);
+            } else {
+                kept[part].push_back(std::move(r));
+            }
+            ++next_write;
+        };
         auto write_ready = [&] {
             while (next_write < at && ring[next_write % window]) {
-                diff::NameResult& r = *ring[next_write % window];
-                output::count_result(summary, r);
-                if (render) {
-                    stream.add(r, part == 0 && next_write == start, text);
-                } else {
-                    kept[part].push_back(std::move(r));
-                }
-                ring[next_write % window].reset();
-                ++next_write;
+                emit(*ring[next_write % window]);
+                ring[(next_write - 1) % window].reset();
             }
             for (std::size_t k = 0; k < sections; ++k) {
                 if (text[k].size() >= (std::size_t{1} << 16)) {
@@ -172,7 +174,11 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
                 if (plan.complete) {
                     plan.complete(r);
                 }
-                ring[index % window] = std::move(r);
+                if (index == next_write) {
+                    emit(r); // next in order (most are): straight out, not through the ring
+                } else {
+                    ring[index % window] = std::move(r);
+                }
                 write_ready();
             });
         write_ready();

@@ -60,13 +60,16 @@ public:
     // The name to look up next, or nullptr when finished (valid until the next feed()).
     const std::string* next_query() const;
     // Feeds the answer to the pending query.
-    void feed(Answer answer);
+    void feed(const Answer& answer);
+    void feed(Answer&& answer);
     bool done() const { return done_; }
     const Result& result() const { return result_; }
     Result take_result() { return std::move(result_); }
 
 private:
     void finish(Outcome outcome, std::string reason = {});
+    Step& push_step(); // a step for the pending query, its answer still to be filled in
+    void settle();     // acts on the last step's answer
     std::string chain_text() const; // "climb_name -> alias -> ..."
 
     Result result_;
