@@ -153,17 +153,21 @@ std::uint32_t get32(std::string_view w, std::size_t at) {
     return (static_cast<std::uint32_t>(get16(w, at)) << 16) | get16(w, at + 2);
 }
 
+// A new record at the end of `out`, its type and TTL set (either sink's record type).
+template <class Record>
+void start_record(std::vector<Record>& out, std::uint16_t type, std::uint32_t ttl) {
+    Record& record = out.emplace_back();
+    record.type = type;
+    record.ttl = ttl;
+}
+
 // Where read_section puts the records it reads: ResourceRecords (parse_message), or the
 // compact records of interpret_caa (CompactSink, below).
 class RecordSink {
 public:
     explicit RecordSink(std::vector<ResourceRecord>& out) : out_(out) {}
     void reserve(unsigned count) { out_.reserve(count); }
-    void add(std::uint16_t type, std::uint32_t ttl) {
-        ResourceRecord& record = out_.emplace_back();
-        record.type = type;
-        record.ttl = ttl;
-    }
+    void add(std::uint16_t type, std::uint32_t ttl) { start_record(out_, type, ttl); }
     bool owner(std::string_view wire, std::size_t position) {
         return read_name(wire, &position, &out_.back().owner);
     }
@@ -539,11 +543,7 @@ public:
     CompactSink(CompactMessage& message, std::vector<CompactRecord>& out)
         : message_(message), out_(out) {}
     void reserve(unsigned count) { out_.reserve(count); }
-    void add(std::uint16_t type, std::uint32_t ttl) {
-        CompactRecord& record = out_.emplace_back();
-        record.type = type;
-        record.ttl = ttl;
-    }
+    void add(std::uint16_t type, std::uint32_t ttl) { start_record(out_, type, ttl); }
     bool owner(std::string_view wire, std::size_t position) {
         if (!read_name(wire, &position, &message_.name)) {
             return false;
