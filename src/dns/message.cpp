@@ -268,6 +268,35 @@ bool read_section(std::string_view wire, std::size_t* at, unsigned count, bool k
     return true;
 }
 
+// A whole message into the sinks: the header's length and the question checked (the
+// question's type into *question_type), then the answer and authority sections read and the
+// additional section checked for structure. Both parsers go through here, with the same
+// checks and the same errors.
+template <class Sink>
+bool read_message(std::string_view wire, bool ns_names, Sink& answer, Sink& authority, Sink& unread,
+                  std::uint16_t* question_type, std::string* error) {
+    if (wire.size() < 12) {
+        *error = "malformed answer (shorter than a DNS header)";
+        return false;
+    }
+    unsigned counts[4] = {get16(wire, 4), get16(wire, 6), get16(wire, 8), get16(wire, 10)};
+    std::size_t at = 12;
+    for (unsigned i = 0; i < counts[0]; ++i) {
+        // Only checked: the engine matched the question against the query already.
+        if (!skip_name(wire, &at, wire.size()) || at + 4 > wire.size()) {
+            *error = "malformed answer (a bad question)";
+            return false;
+        }
+        if (i == 0) {
+            *question_type = get16(wire, at);
+        }
+        at += 4;
+    }
+    return read_section(wire, &at, counts[1], true, ns_names, answer, error) &&
+           read_section(wire, &at, counts[2], true, ns_names, authority, error) &&
+           read_section(wire, &at, counts[3], false, ns_names, unread, error);
+}
+
 CaaAnswer failure(std::string reason, const std::string& server) {
     CaaAnswer a;
     a.kind = CaaKind::failure;
@@ -472,38 +501,19 @@ std::string mismatch(const Header& query, const Header& answer) {
 // datagram, rdata of the types read well-formed), names decoded by read_name: ldns_wire2pkt
 // made some 45 allocations per answer, the largest cost of verify after the kernel's.
 std::optional<Message> parse_message(std::string_view wire, std::string* error, bool ns_names) {
-    if (wire.size() < 12) {
-        *error = "malformed answer (shorter than a DNS header)";
+    Message m;
+    std::vector<ResourceRecord> additional;
+    RecordSink answer(m.answer);
+    RecordSink authority(m.authority);
+    RecordSink unread(additional);
+    if (!read_message(wire, ns_names, answer, authority, unread, &m.question_type, error)) {
         return std::nullopt;
     }
-    Message m;
     m.id = get16(wire, 0);
     std::uint16_t flags = get16(wire, 2);
     m.rcode = flags & 0x000f;
     m.authoritative = (flags & 0x0400) != 0;
     m.truncated = (flags & 0x0200) != 0;
-    unsigned counts[4] = {get16(wire, 4), get16(wire, 6), get16(wire, 8), get16(wire, 10)};
-    std::size_t at = 12;
-    for (unsigned i = 0; i < counts[0]; ++i) {
-        // Only checked: the engine matched the question against the query already.
-        if (!skip_name(wire, &at, wire.size()) || at + 4 > wire.size()) {
-            *error = "malformed answer (a bad question)";
-            return std::nullopt;
-        }
-        if (i == 0) {
-            m.question_type = get16(wire, at);
-        }
-        at += 4;
-    }
-    std::vector<ResourceRecord> additional;
-    RecordSink answer(m.answer);
-    RecordSink authority(m.authority);
-    RecordSink unread(additional);
-    if (!read_section(wire, &at, counts[1], true, ns_names, answer, error) ||
-        !read_section(wire, &at, counts[2], true, ns_names, authority, error) ||
-        !read_section(wire, &at, counts[3], false, ns_names, unread, error)) {
-        return std::nullopt;
-    }
     return m;
 }
 
@@ -545,22 +555,12 @@ public:
     void reserve(unsigned count) { out_.reserve(count); }
     void add(std::uint16_t type, std::uint32_t ttl) { start_record(out_, type, ttl); }
     bool owner(std::string_view wire, std::size_t position) {
-        if (!read_name(wire, &position, &message_.name)) {
-            return false;
-        }
-        out_.back().owner_at = message_.names.size();
-        out_.back().owner_size = message_.name.size();
-        message_.names += message_.name;
-        return true;
+        return read_name(wire, &position, &message_.name) &&
+               keep_name(out_.back().owner_at, out_.back().owner_size);
     }
     bool target(std::string_view wire, std::size_t position, std::size_t end) {
-        if (!read_name(wire, &position, &message_.name) || position != end) {
-            return false;
-        }
-        out_.back().target_at = message_.names.size();
-        out_.back().target_size = message_.name.size();
-        message_.names += message_.name;
-        return true;
+        return read_name(wire, &position, &message_.name) && position == end &&
+               keep_name(out_.back().target_at, out_.back().target_size);
     }
     bool address(int, const char*) { return true; } // the length checked is all: not read
     void serial(std::uint32_t) {}
@@ -569,38 +569,35 @@ public:
     }
 
 private:
+    // The name just decoded, appended to the message's buffer at `at`, `size` long.
+    bool keep_name(std::size_t& at, std::size_t& size) {
+        at = message_.names.size();
+        size = message_.name.size();
+        message_.names += message_.name;
+        return true;
+    }
+
     CompactMessage& message_;
     std::vector<CompactRecord>& out_;
 };
 
-// parse_message(wire, error, false) into `m`, its buffers reused: the same checks and errors.
+// parse_message(wire, error, false) into `m`, its buffers reused.
 bool parse_compact(std::string_view wire, CompactMessage& m, std::string* error) {
     m.answer.clear();
     m.authority.clear();
     m.names.clear();
-    if (wire.size() < 12) {
-        *error = "malformed answer (shorter than a DNS header)";
+    std::vector<CompactRecord> additional; // never filled: the section is only checked
+    CompactSink answer(m, m.answer);
+    CompactSink authority(m, m.authority);
+    CompactSink unread(m, additional);
+    std::uint16_t question_type = 0;
+    if (!read_message(wire, false, answer, authority, unread, &question_type, error)) {
         return false;
     }
     std::uint16_t flags = get16(wire, 2);
     m.rcode = flags & 0x000f;
     m.authoritative = (flags & 0x0400) != 0;
-    unsigned counts[4] = {get16(wire, 4), get16(wire, 6), get16(wire, 8), get16(wire, 10)};
-    std::size_t at = 12;
-    for (unsigned i = 0; i < counts[0]; ++i) {
-        if (!skip_name(wire, &at, wire.size()) || at + 4 > wire.size()) {
-            *error = "malformed answer (a bad question)";
-            return false;
-        }
-        at += 4;
-    }
-    std::vector<CompactRecord> additional; // never filled: the section is only checked
-    CompactSink answer(m, m.answer);
-    CompactSink authority(m, m.authority);
-    CompactSink unread(m, additional);
-    return read_section(wire, &at, counts[1], true, false, answer, error) &&
-           read_section(wire, &at, counts[2], true, false, authority, error) &&
-           read_section(wire, &at, counts[3], false, false, unread, error);
+    return true;
 }
 
 } // namespace

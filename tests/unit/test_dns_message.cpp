@@ -419,6 +419,13 @@ TEST_SUITE("dns") {
             INFO(std::string(why));
             CHECK_FALSE(parsed);
             CHECK(error.rfind("malformed answer", 0) == 0);
+            // interpret_caa reads answers its own way (into reused buffers): the same message
+            // is a failure there too, for the same reason in the same words.
+            std::string as_caa_answer;
+            CHECK_FALSE(parse_message(wire, &as_caa_answer, false));
+            auto caa = interpret_caa(wire, "a.example", "192.0.2.1@53");
+            CHECK(caa.kind == CaaKind::failure);
+            CHECK(caa.reason == as_caa_answer);
             return error;
         };
         refused("\x12\x34\x81\x80", "shorter than a header");
