@@ -142,8 +142,9 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
         };
         auto write_ready = [&] {
             while (next_write < at && ring[next_write % window]) {
-                emit(*ring[next_write % window]);
-                ring[(next_write - 1) % window].reset();
+                std::optional<diff::NameResult>& waiting = ring[next_write % window];
+                emit(*waiting);
+                waiting.reset();
             }
             for (std::size_t k = 0; k < sections; ++k) {
                 if (text[k].size() >= (std::size_t{1} << 16)) {
