@@ -37,15 +37,37 @@ const char* outcome_name(Outcome outcome) {
 Climber::Climber(std::string name, Start start) {
     result_.name = dns_name::is_normalized(name) ? std::move(name) : dns_name::normalize(name);
     result_.path.reserve(2); // most climbs take one or two lookups
+    begin(start);
+}
+
+void Climber::restart(std::string_view name, Start start) {
+    if (dns_name::is_normalized(name)) {
+        result_.name.assign(name);
+    } else {
+        result_.name = dns_name::normalize(name);
+    }
+    result_.path.clear();
+    result_.outcome = Outcome::failure;
+    result_.relevant_name.clear();
+    result_.found_at.clear();
+    result_.records.clear();
+    result_.reason.clear();
+    result_.dnssec = dnssec::Status{};
+    aliases_.clear();
+    done_ = false;
+    begin(start);
+}
+
+void Climber::begin(Start start) {
     if (start == Start::owner_name) {
-        climb_name_ = result_.name;
+        climb_name_.assign(result_.name);
     } else {
         // RFC 8659 §3: for "*.X" the search starts at X.
         if (result_.name == "*") {
             finish(Outcome::none);
             return;
         }
-        climb_name_ = std::string(dns_name::strip_wildcard(result_.name));
+        climb_name_.assign(dns_name::strip_wildcard(result_.name));
     }
     if (climb_name_.empty()) {
         finish(Outcome::none);
@@ -129,9 +151,11 @@ void Climber::settle() {
 
     switch (kind) {
     case AnswerKind::records:
-        result_.found_at = !stored.owner.empty() ? dns_name::normalize(stored.owner)
-                           : aliases_.empty()    ? climb_name_
-                                                 : aliases_.back();
+        if (!stored.owner.empty()) {
+            result_.found_at = dns_name::normalize(stored.owner);
+        } else {
+            result_.found_at.assign(aliases_.empty() ? climb_name_ : aliases_.back());
+        }
         result_.relevant_name = std::move(climb_name_); // the climb is over
         result_.records = stored.records;
         finish(Outcome::found);

@@ -97,10 +97,31 @@ const LiveAnswer* LiveLookups::find_or_request(const Route& route, const std::st
         entry.more.push_back(std::move(waiter));
         return nullptr;
     }
+    entry.name = &it->first; // nodes of an unordered_map stay put when it grows
     entry.route = route;
     entry.first = std::move(waiter);
-    send(*it);
+    send(entry);
     return nullptr;
+}
+
+void LiveLookups::request_once(const Route& route, const std::string& name, Waiter waiter) {
+    if (idle_.empty()) {
+        pool_.push_back(std::make_unique<Pooled>());
+        idle_.push_back(pool_.back().get());
+    }
+    Pooled* lookup = idle_.back();
+    idle_.pop_back();
+    lookup->name.assign(name);
+    Entry& entry = lookup->entry;
+    entry.name = &lookup->name;
+    entry.pooled = lookup;
+    entry.done = false;
+    entry.server_index = 0;
+    entry.failures.clear();
+    entry.route = route;
+    entry.first = std::move(waiter);
+    entry.more.clear();
+    send(entry);
 }
 
 void LiveLookups::lookup_caa(const Route& route, const std::string& name, Waiter done) {
@@ -109,8 +130,7 @@ void LiveLookups::lookup_caa(const Route& route, const std::string& name, Waiter
     }
 }
 
-void LiveLookups::send(Node& node) {
-    Entry& entry = node.second;
+void LiveLookups::send(Entry& entry) {
     const auto& servers = entry.route.servers();
     if (servers.empty()) {
         entry.answer.answer.kind = AnswerKind::failure;
@@ -118,23 +138,22 @@ void LiveLookups::send(Node& node) {
         finish(entry);
         return;
     }
-    dns::Query query{&servers[entry.server_index], node.first, dns::type_caa,
+    dns::Query query{&servers[entry.server_index], *entry.name, dns::type_caa,
                      entry.route.recursion_desired(), validator_ != nullptr};
-    // Two pointers: small enough for std::function to hold without allocating. Nodes of an
-    // unordered_map stay put when it grows.
-    Node* pointer = &node;
+    // Two pointers: small enough for std::function to hold without allocating.
+    Entry* pointer = &entry;
     engine_.submit(std::move(query),
                    [this, pointer](const dns::Query&, const dns::Response& response) {
                        on_answer(*pointer, response);
                    });
 }
 
-void LiveLookups::on_answer(Node& node, const dns::Response& response) {
-    Entry& entry = node.second;
+void LiveLookups::on_answer(Entry& entry, const dns::Response& response) {
+    const std::string& name = *entry.name;
     const std::string& server = entry.route.display(entry.server_index);
     LiveAnswer answer;
     if (response.ok) {
-        answer = from_dns(dns::interpret_caa(response.wire, node.first, server));
+        answer = from_dns(dns::interpret_caa(response.wire, name, server));
     } else {
         answer.answer.kind = AnswerKind::failure;
         answer.answer.reason = response.error;
@@ -144,7 +163,7 @@ void LiveLookups::on_answer(Node& node, const dns::Response& response) {
         entry.server_index + 1 < entry.route.servers().size()) {
         entry.failures += server + ": " + answer.answer.reason + "; ";
         ++entry.server_index;
-        send(node);
+        send(entry);
         return;
     }
     if (answer.answer.kind == AnswerKind::failure && !entry.failures.empty()) {
@@ -153,7 +172,7 @@ void LiveLookups::on_answer(Node& node, const dns::Response& response) {
     entry.answer = std::move(answer);
     if (validator_ != nullptr && entry.answer.answer.kind != AnswerKind::failure) {
         Entry* pending = &entry;
-        validator_->validate(response.wire, node.first, dns::type_caa, server,
+        validator_->validate(response.wire, name, dns::type_caa, server,
                              [this, pending](dnssec::Status status) {
                                  pending->answer.answer.dnssec = std::move(status);
                                  finish(*pending);
@@ -216,6 +235,9 @@ void LiveLookups::finish(Entry& entry) {
     }
     for (auto& waiter : more) {
         waiter(entry.answer);
+    }
+    if (entry.pooled != nullptr) {
+        idle_.push_back(entry.pooled); // its one waiter is done with the answer
     }
     if (--finishing_ == 0) {
         // The outermost finish: no waiter runs, so no climb holds an answer of the cache.
@@ -296,7 +318,8 @@ struct Driver {
     struct Active {
         std::size_t id = 0;
         ClimbRequest request;
-        std::optional<Climber> climber;
+        Climber climber{std::string()}; // restarted for each climb of this slot
+        bool busy = false;
     };
     std::vector<Active> active;
     std::vector<std::size_t> free_slots;
@@ -324,7 +347,8 @@ struct Driver {
                 break; // `wait`: asked again when a climb ends
             }
             free_slots.pop_back();
-            entry.climber.emplace(std::string(entry.request.name));
+            entry.climber.restart(entry.request.name);
+            entry.busy = true;
             advance(slot);
         }
         starting = false;
@@ -332,7 +356,7 @@ struct Driver {
 
     // `arrived`: the answer to the pending query, handed over by the cache (no second lookup).
     void advance(std::size_t slot, const LiveAnswer* arrived = nullptr) {
-        Climber& climber = *active[slot].climber;
+        Climber& climber = active[slot].climber;
         const ClimbRequest& request = active[slot].request;
         auto resume = [this, slot](const LiveAnswer& answer) { advance(slot, &answer); };
         while (const std::string* name = climber.next_query()) {
@@ -340,6 +364,10 @@ struct Driver {
             const LiveAnswer* answer = arrived;
             arrived = nullptr;
             if (answer == nullptr) {
+                if (!request.shared && &route == &request.route && *name == climber.result().name) {
+                    lookups.request_once(route, *name, resume);
+                    return;
+                }
                 answer = lookups.find_or_request(route, *name, resume);
             }
             if (answer == nullptr) {
@@ -358,10 +386,12 @@ struct Driver {
     }
 
     void finish(std::size_t slot) {
-        Result result = active[slot].climber->take_result();
-        active[slot].climber.reset();
+        Active& entry = active[slot];
+        entry.busy = false;
+        // `done` reads the climber's result (or moves from it); the next climb of this slot
+        // restarts the climber.
+        done(entry.id, entry.climber.release_result());
         free_slots.push_back(slot);
-        done(active[slot].id, std::move(result));
     }
 };
 
@@ -383,8 +413,8 @@ void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
     // be a bug: report it as a failure rather than lose the name.
     const Answer never{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}, {}};
     for (std::size_t slot = 0; slot < slots; ++slot) {
-        if (driver.active[slot].climber) {
-            driver.active[slot].climber->feed(never);
+        if (driver.active[slot].busy) {
+            driver.active[slot].climber.feed(never);
             driver.finish(slot);
         }
     }

@@ -61,6 +61,12 @@ void fill_expectation(const policy::Domain* domain, std::string name, NameResult
 
 std::vector<AliasStep> climb_aliases(const climb::Result& result) {
     std::vector<AliasStep> out;
+    climb_aliases_into(result, out);
+    return out;
+}
+
+void climb_aliases_into(const climb::Result& result, std::vector<AliasStep>& out) {
+    out.clear();
     const std::string* position = nullptr; // the climb position the current step belongs to
     bool following = false; // the previous answer was an alias: this step asks its target
     for (const auto& step : result.path) {
@@ -83,7 +89,6 @@ std::vector<AliasStep> climb_aliases(const climb::Result& result) {
         }
         following = answer.kind == climb::AnswerKind::alias;
     }
-    return out;
 }
 
 Expectations::Expectations(const policy::Policy& policy) : policy_(policy) {
@@ -117,13 +122,42 @@ const policy::Domain* Expectations::expected_for_normalized(std::string_view nam
         name, [this](std::string_view normalized) { return find_normalized(normalized); });
 }
 
+namespace {
+
+// `to = from` element by element: the strings of `to` keep their memory.
+template <typename To, typename From, typename Assign>
+void assign_each(std::vector<To>& to, const std::vector<From>& from, Assign assign) {
+    if (to.size() > from.size()) {
+        to.resize(from.size());
+    }
+    for (std::size_t i = 0; i < from.size(); ++i) {
+        if (i == to.size()) {
+            to.emplace_back();
+        }
+        assign(to[i], from[i]);
+    }
+}
+
+} // namespace
+
 NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
-    climb::Result copy = actual;
-    return compare(expectations, std::move(copy), ttl_notes);
+    NameResult out;
+    compare_into(expectations, actual, ttl_notes, out);
+    return out;
 }
 
 NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
-    NameResult out;
+    return compare(expectations, static_cast<const climb::Result&>(actual), ttl_notes);
+}
+
+void compare_into(const Expectations& expectations, const climb::Result& actual, bool ttl_notes,
+                  NameResult& out) {
+    // Every member of `out` is assigned below, so that a recycled result carries nothing of
+    // the name before. (A new member changes the size: then assign it here.)
+#ifdef __GLIBCXX__
+    static_assert(sizeof(void*) != 8 || sizeof(NameResult) == 552,
+                  "NameResult changed: compare_into must assign the new member");
+#endif
     // Climbs normalize their names: no check needed.
     const policy::Domain* own = expectations.find_normalized(actual.name);
     const policy::Domain* expected = expectations.expected_for_normalized(actual.name);
@@ -132,37 +166,59 @@ NameResult compare(const Expectations& expectations, climb::Result&& actual, boo
     // wildcard. (An alias owns none: a set found through it is compared like any other.)
     const bool owns_records = actual.outcome == climb::Outcome::found &&
                               actual.relevant_name == actual.name && actual.found_at == actual.name;
-    fill_expectation(expected, std::move(actual.name), out); // actual.name is gone from here
-    out.aliases = climb_aliases(actual);                     // before the names leave the path
-    out.path.reserve(actual.path.size());
-    out.dnssec = std::move(actual.dnssec);
+    out.name.assign(actual.name);
+    out.status = Status::error;
+    if (expected != nullptr) {
+        out.expected_from.assign(expected->name);
+        assign_each(out.expected, expected->records,
+                    [](caa::Record& to, const policy::PolicyRecord& from) { to = from.record; });
+        out.expected_ttl = expected->ttl;
+    } else {
+        out.expected_from.clear();
+        out.expected.clear();
+        out.expected_ttl = 0;
+    }
+    climb_aliases_into(actual, out.aliases);
+    out.dnssec = actual.dnssec;
+    out.step_dnssec.clear();
     if (out.dnssec.state != dnssec::State::off) {
-        for (auto& step : actual.path) {
-            out.step_dnssec.emplace_back(step.name, std::move(step.answer.dnssec));
+        for (const auto& step : actual.path) {
+            out.step_dnssec.emplace_back(step.name, step.answer.dnssec);
         }
     }
-    for (auto& step : actual.path) {
-        out.path.push_back(std::move(step.name));
-    }
+    assign_each(out.path, actual.path,
+                [](std::string& to, const climb::Step& from) { to.assign(from.name); });
+    out.difference.missing.clear();
+    out.difference.unexpected.clear();
+    out.notes.clear();
+    out.ttl_notes.clear();
+    out.own_rrset_of_inherit = false;
+    out.error.clear();
+    out.servers.clear();
+    out.servers_disagree = false;
+    out.dnssec_warning.clear();
     // Format v1: a name that no policy domain covers has no expectation. An inherit domain
     // without one above still says "no RRset of your own".
     const bool checked = expected != nullptr || inherit;
     if (actual.outcome == climb::Outcome::failure) {
-        out.error = std::move(actual.reason);
+        out.actual.clear();
+        out.relevant_name.clear();
+        out.found_at.clear();
+        out.error.assign(actual.reason);
         if (checked) {
             out.status = Status::error;
         } else {
             out.status = Status::unchecked;
             out.notes.push_back("the lookup failed: " + out.error);
         }
-        return out;
+        return;
     }
-    out.actual = std::move(actual.records);
-    out.relevant_name = std::move(actual.relevant_name);
-    out.found_at = std::move(actual.found_at);
+    out.actual = actual.records;
+    out.relevant_name.assign(actual.relevant_name);
+    out.found_at.assign(actual.found_at);
     if (!checked) {
         out.status = Status::unchecked;
-        return out;
+        return;
     }
     out.own_rrset_of_inherit = inherit && owns_records;
     if (expected != nullptr) {
@@ -183,7 +239,7 @@ NameResult compare(const Expectations& expectations, climb::Result&& actual, boo
                             " has a CAA RRset of its own");
     } else if (expected == nullptr) {
         out.status = Status::unchecked; // inherit, no set of its own, nothing above to compare
-        return out;
+        return;
     }
     if (ttl_notes && expected != nullptr && owns_records) {
         std::map<std::uint32_t, int> seen;
@@ -199,7 +255,6 @@ NameResult compare(const Expectations& expectations, climb::Result&& actual, boo
             }
         }
     }
-    return out;
 }
 
 NameResult compare_servers(const Expectations& expectations, const std::string& name,

@@ -1,6 +1,7 @@
 #include "caapol/verify/run.hpp"
 
 #include "caapol/core/diagnostic.hpp"
+#include "caapol/core/dns_name.hpp"
 #include "caapol/verify/authoritative.hpp"
 
 #include <algorithm>
@@ -119,6 +120,8 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
         const std::size_t end = plan.first_name + plan.name_count * (part + 1) / threads;
         const std::size_t start = at;
         auto cursor = plan.names.from(at);
+        std::string upcoming; // the next name of the slice, read ahead
+        bool have_upcoming = false;
         const std::size_t in_flight = std::max<std::size_t>(1, plan.max_in_flight / threads);
         std::unique_ptr<Climbs> part_climbs = climbs(in_flight, end - at + 16);
         // Climbs end out of order (a slow answer holds one back while hundreds of others
@@ -126,7 +129,11 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
         // beyond the window. Larger than the climbs under way at once (climb_stream's slots),
         // so that it only holds climbs back behind a slow one.
         const std::size_t window = 4096 + 4 * in_flight;
-        std::vector<std::optional<diff::NameResult>> ring(window);
+        // The results are recycled (diff::compare_into): once every slot has been used, a
+        // name costs no allocation here.
+        std::vector<diff::NameResult> ring(window);
+        std::vector<char> waiting(window, 0);
+        diff::NameResult in_order;
         std::size_t next_write = at;
         std::string text[output::ResultsStream::max_sections];
         SectionSink* part_sinks = &sinks[part * sections];
@@ -141,10 +148,9 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
             ++next_write;
         };
         auto write_ready = [&] {
-            while (next_write < at && ring[next_write % window]) {
-                std::optional<diff::NameResult>& waiting = ring[next_write % window];
-                emit(*waiting);
-                waiting.reset();
+            while (next_write < at && waiting[next_write % window]) {
+                waiting[next_write % window] = 0;
+                emit(ring[next_write % window]);
             }
             for (std::size_t k = 0; k < sections; ++k) {
                 if (text[k].size() >= (std::size_t{1} << 16)) {
@@ -160,25 +166,33 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
                 if (at - next_write >= window) {
                     return climb::Supply::wait; // the climb of next_write is under way
                 }
-                if (!cursor.next(request.name)) {
+                if (!have_upcoming && !cursor.next(upcoming)) {
                     return climb::Supply::none; // never: the list holds `end` names
                 }
+                request.name.swap(upcoming);
+                // One name ahead: in canonical order the names below a name follow it, so
+                // when the next one is not below it, no other climb of this slice asks it.
+                have_upcoming = at + 1 < end && cursor.next(upcoming);
+                request.shared = have_upcoming && dns_name::is_at_or_below(upcoming, request.name);
                 request.route = plan.route;
                 id = at++;
                 return climb::Supply::climb;
             },
             [&](std::size_t index, climb::Result&& climb) {
-                diff::NameResult r = diff::compare(plan.expectations, std::move(climb), false);
+                // Next in order (most are): straight out, not through the ring.
+                const bool next = index == next_write;
+                diff::NameResult& r = next ? in_order : ring[index % window];
+                diff::compare_into(plan.expectations, climb, false, r);
                 if (plan.progress) {
                     plan.progress(r);
                 }
                 if (plan.complete) {
                     plan.complete(r);
                 }
-                if (index == next_write) {
-                    emit(r); // next in order (most are): straight out, not through the ring
+                if (next) {
+                    emit(r);
                 } else {
-                    ring[index % window] = std::move(r);
+                    waiting[index % window] = 1;
                 }
                 write_ready();
             });

@@ -148,4 +148,71 @@ TEST_SUITE("climb") {
         auto r = climb::climb(s, "a.example");
         CHECK(r.outcome == Outcome::failure);
     }
+
+    TEST_CASE("a restarted climber carries nothing over from the climb before") {
+        // Each name's fresh climb against the same climber restarted after every other name:
+        // found, found through an alias and a wildcard owner, none, failure, alias loop,
+        // DNSSEC state, a wildcard name and the root.
+        TableSource s;
+        s.set_records("example.com", "ca.example");
+        s.set_alias("cname.example.com", "target.example.net");
+        Answer wild;
+        wild.kind = AnswerKind::records;
+        wild.owner = "*.w.example.net";
+        wild.aliases = {"x.w.example.net"};
+        wild.records.push_back(SourcedRecord{caa::Record{128, "tbs", "v"}, 60, {"f", 1, 2}});
+        s.answers["target.example.net"] = wild;
+        s.set("fail.example.org", AnswerKind::failure);
+        s.set_alias("loop.example.org", "loop2.example.org");
+        s.set_alias("loop2.example.org", "loop.example.org");
+        Answer signed_answer;
+        signed_answer.kind = AnswerKind::records;
+        signed_answer.records.push_back(SourcedRecord{caa::Record{0, "issue", "s.example"}, 1, {}});
+        signed_answer.dnssec.state = dnssec::State::secure;
+        signed_answer.dnssec.expires = 42;
+        signed_answer.dnssec.expiring = "RRSIG of signed.example";
+        s.answers["signed.example"] = signed_answer;
+        const std::vector<std::string> names = {
+            "www.example.com",  "cname.example.com", "a.b.nowhere.example", "fail.example.org",
+            "loop.example.org", "signed.example",    "*.example.com",       "*",
+            "example.com"};
+        auto same = [](const Result& a, const Result& b) {
+            CHECK(a.name == b.name);
+            CHECK(a.outcome == b.outcome);
+            CHECK(a.relevant_name == b.relevant_name);
+            CHECK(a.found_at == b.found_at);
+            REQUIRE(a.records.size() == b.records.size());
+            for (std::size_t i = 0; i < a.records.size(); ++i) {
+                CHECK(a.records[i].record == b.records[i].record);
+                CHECK(a.records[i].ttl == b.records[i].ttl);
+                CHECK(a.records[i].location.file == b.records[i].location.file);
+            }
+            REQUIRE(a.path.size() == b.path.size());
+            for (std::size_t i = 0; i < a.path.size(); ++i) {
+                CHECK(a.path[i].name == b.path[i].name);
+                CHECK(a.path[i].answer.kind == b.path[i].answer.kind);
+                CHECK(a.path[i].answer.target == b.path[i].answer.target);
+                CHECK(a.path[i].answer.owner == b.path[i].answer.owner);
+            }
+            CHECK(a.reason == b.reason);
+            CHECK(a.dnssec.state == b.dnssec.state);
+            CHECK(a.dnssec.expires == b.dnssec.expires);
+            CHECK(a.dnssec.expiring == b.dnssec.expiring);
+        };
+        for (const auto& before : names) {
+            for (const auto& name : names) {
+                Climber climber(before);
+                while (const std::string* query = climber.next_query()) {
+                    climber.feed(s.lookup(*query));
+                }
+                climber.restart(name);
+                while (const std::string* query = climber.next_query()) {
+                    climber.feed(s.lookup(*query));
+                }
+                CAPTURE(before);
+                CAPTURE(name);
+                same(climber.result(), climb::climb(s, name));
+            }
+        }
+    }
 }

@@ -187,4 +187,91 @@ TEST_SUITE("diff") {
         CHECK(text.find("1 name checked: 0 ok, 1 drift, 0 unchecked, 0 errors") !=
               std::string::npos);
     }
+
+    TEST_CASE("a recycled result carries nothing over from the name before") {
+        // verify compares millions of names into the same few NameResults: each verdict must
+        // equal a fresh comparison's, whatever the result held before.
+        auto p = load(policy_text);
+        diff::Expectations expectations(p);
+        std::vector<std::pair<climb::Result, bool>> climbs; // with ttl_notes
+        climbs.push_back(
+            {found("www.example.com", "example.com", {{0, "issue", "letsencrypt.org"}}), false});
+        climbs.push_back(
+            {found("example.com", "example.com", {{0, "issue", "letsencrypt.org"}}, 60), true});
+        climbs.push_back(
+            {found("example.com", "example.com",
+                   {{0, "issue", "evil.example"}, {128, "tbs", "a value longer than SSO"}}),
+             false});
+        climbs.push_back(
+            {found("blog.example.com", "blog.example.com", {{0, "issue", "letsencrypt.org"}}),
+             true});
+        climbs.push_back({found("other.org", "other.org", {{0, "issue", "x.example"}}), false});
+        climb::Result failed;
+        failed.name = "www.example.com";
+        failed.reason = "lookup of www.example.com CAA failed at 127.0.0.1@53: SERVFAIL";
+        failed.path.push_back(climb::Step{"www.example.com", {}});
+        climbs.push_back({failed, false});
+        failed.name = "a.other.org";
+        climbs.push_back({failed, false});
+        climb::Result none;
+        none.name = "deep.www.example.com";
+        none.outcome = climb::Outcome::none;
+        none.path.push_back(climb::Step{"deep.www.example.com", {}});
+        none.path.back().answer.kind = climb::AnswerKind::nxdomain;
+        climbs.push_back({none, false});
+        climb::Result aliased =
+            found("cname.example.com", "cname.example.com", {{0, "issue", "letsencrypt.org"}});
+        aliased.found_at = "target.example.net";
+        aliased.path.push_back(climb::Step{"cname.example.com", {}});
+        aliased.path.back().answer.kind = climb::AnswerKind::alias;
+        aliased.path.back().answer.target = "target.example.net";
+        aliased.path.push_back(climb::Step{"target.example.net", {}});
+        aliased.path.back().answer.kind = climb::AnswerKind::records;
+        aliased.dnssec.state = dnssec::State::secure;
+        aliased.dnssec.expires = 1700000000;
+        aliased.dnssec.expiring = "RRSIG CAA of target.example.net";
+        aliased.path.back().answer.dnssec = aliased.dnssec;
+        climbs.push_back({aliased, true});
+
+        auto rendered = [](const diff::NameResult& r) {
+            std::string out;
+            output::append_result_json(out, r);
+            output::append_result_text(out, r);
+            return out;
+        };
+        for (const auto& [before, before_ttl] : climbs) {
+            for (const auto& [climb, ttl_notes] : climbs) {
+                diff::NameResult recycled = diff::compare(expectations, before, before_ttl);
+                recycled.servers.resize(1); // set by verify itself, outside compare
+                recycled.servers_disagree = true;
+                recycled.dnssec_warning = "RRSIG expires soon";
+                diff::compare_into(expectations, climb, ttl_notes, recycled);
+                const diff::NameResult fresh = diff::compare(expectations, climb, ttl_notes);
+                CAPTURE(before.name);
+                CAPTURE(climb.name);
+                CHECK(rendered(recycled) == rendered(fresh));
+                // What the renderings do not show.
+                CHECK(recycled.status == fresh.status);
+                CHECK(recycled.expected == fresh.expected);
+                CHECK(recycled.expected_ttl == fresh.expected_ttl);
+                CHECK(recycled.path == fresh.path);
+                CHECK(recycled.aliases == fresh.aliases);
+                CHECK(recycled.notes == fresh.notes);
+                REQUIRE(recycled.ttl_notes.size() == fresh.ttl_notes.size());
+                for (std::size_t i = 0; i < fresh.ttl_notes.size(); ++i) {
+                    CHECK(recycled.ttl_notes[i].record == fresh.ttl_notes[i].record);
+                    CHECK(recycled.ttl_notes[i].ttl == fresh.ttl_notes[i].ttl);
+                }
+                CHECK(recycled.own_rrset_of_inherit == fresh.own_rrset_of_inherit);
+                CHECK(recycled.difference.missing == fresh.difference.missing);
+                CHECK(recycled.difference.unexpected == fresh.difference.unexpected);
+                CHECK(recycled.dnssec.state == fresh.dnssec.state);
+                CHECK(recycled.dnssec.expiring == fresh.dnssec.expiring);
+                CHECK(recycled.step_dnssec.size() == fresh.step_dnssec.size());
+                CHECK(recycled.servers.empty());
+                CHECK(!recycled.servers_disagree);
+                CHECK(recycled.dnssec_warning.empty());
+            }
+        }
+    }
 }

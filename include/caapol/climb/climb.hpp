@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace caapol::climb {
@@ -56,6 +57,9 @@ enum class Start {
 class Climber {
 public:
     explicit Climber(std::string name, Start start = Start::certificate_name);
+    // Starts the climb of another name in this object, keeping the memory of the last one's
+    // strings and vectors (a driver of millions of climbs allocates less per climb).
+    void restart(std::string_view name, Start start = Start::certificate_name);
 
     // The name to look up next, or nullptr when finished (valid until the next feed()).
     const std::string* next_query() const;
@@ -65,8 +69,12 @@ public:
     bool done() const { return done_; }
     const Result& result() const { return result_; }
     Result take_result() { return std::move(result_); }
+    // The result, for the caller to read or move from; restart() makes the climber whole
+    // again.
+    Result&& release_result() { return std::move(result_); }
 
 private:
+    void begin(Start start); // after result_.name is set
     void finish(Outcome outcome, std::string reason = {});
     Step& push_step(); // a step for the pending query, its answer still to be filled in
     void settle();     // acts on the last step's answer

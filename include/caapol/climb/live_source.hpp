@@ -68,6 +68,10 @@ public:
     // runs from run() once it is there (concurrent requests for one name share one query).
     // One hash lookup: the batch driver calls this for every step of every climb.
     const LiveAnswer* find_or_request(const Route& route, const std::string& name, Waiter waiter);
+    // Asks `name` on `route` without the cache: for a name that no other climb of the run
+    // asks (verify's sorted names: a name with none below it), whose answer would only be
+    // dropped again. `waiter` runs from run() (or at once when there is no server to ask).
+    void request_once(const Route& route, const std::string& name, Waiter waiter);
     // Looks up CAA at `name`; `done` runs from run(), or at once when the answer is cached.
     void lookup_caa(const Route& route, const std::string& name, Waiter done);
     // Any other query (SOA, NS, A, AAAA), not cached; servers of the route tried in order
@@ -96,7 +100,10 @@ public:
     }
 
 private:
+    struct Pooled;
     struct Entry {
+        const std::string* name = nullptr; // the table's key, or the pooled lookup's name
+        Pooled* pooled = nullptr;          // request_once's: back to the pool when finished
         bool done = false;
         LiveAnswer answer;
         Route route;
@@ -106,11 +113,16 @@ private:
         std::vector<Waiter> more;
     };
     using Table = std::unordered_map<std::string, Entry>; // by name, per route
-    using Node = Table::value_type;
+
+    // request_once's lookups, reused: their strings keep their memory.
+    struct Pooled {
+        std::string name;
+        Entry entry;
+    };
 
     Table& table_for(const Route& route);
-    void send(Node& node);
-    void on_answer(Node& node, const dns::Response& response);
+    void send(Entry& entry);
+    void on_answer(Entry& entry, const dns::Response& response);
     void finish(Entry& entry);
     void fetch(const Route& route, std::shared_ptr<const std::string> name, std::uint16_t type,
                std::size_t index, std::string failures, dnssec::FetchDone done);
@@ -123,6 +135,8 @@ private:
     Table* last_table_ = nullptr;
     std::size_t expected_names_ = 0;
     std::size_t cache_limit_ = 16384;
+    std::vector<std::unique_ptr<Pooled>> pool_; // every request_once lookup made ...
+    std::vector<Pooled*> idle_;                 // ... and those not under way
     int finishing_ = 0; // depth of finish(): answers are only dropped outside it
     void trim_cache();
 };
@@ -151,6 +165,9 @@ struct ClimbRequest {
     // server's own zone directly, everything else through the resolvers).
     std::string zone;
     Route fallback;
+    // false: no other climb of the run asks `name` itself (verify's sorted names: none is
+    // below it), so its answer skips the cache (LiveLookups::request_once).
+    bool shared = true;
 };
 
 // What a request source has for the driver: a climb (it filled `request` and `id`), nothing

@@ -44,6 +44,8 @@ struct AliasStep {
 // The aliases met at the climb's positions, in climb order (alias targets queried along the way
 // are not positions). Empty for a failed climb's unanswered part.
 std::vector<AliasStep> climb_aliases(const climb::Result& result);
+// The same into `out` (cleared first).
+void climb_aliases_into(const climb::Result& result, std::vector<AliasStep>& out);
 
 // A record of the relevant set whose TTL differs from the policy's: only for records the name
 // owns itself (a set found at an ancestor is noted when that ancestor is checked).
@@ -109,8 +111,11 @@ private:
 //  - `ttl_notes`: TTLs of records the name owns itself that differ from the policy's are
 //    notes, never drift (authoritative answers only; resolvers count TTLs down).
 NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes);
-// The same, taking the climb's strings and records instead of copying them.
 NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes);
+// The same into `out`, whatever it held before: its strings and vectors keep their memory, so
+// that a run over millions of names that recycles one NameResult allocates nothing per name.
+void compare_into(const Expectations& expectations, const climb::Result& actual, bool ttl_notes,
+                  NameResult& out);
 
 // Authoritative mode: one view per server (their `result` filled in); each is compared, and
 // the name is error if any lookup failed, else drift if any server differs from the policy.
