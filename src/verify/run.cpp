@@ -129,10 +129,11 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
         // beyond the window. Larger than the climbs under way at once (climb_stream's slots),
         // so that it only holds climbs back behind a slow one.
         const std::size_t window = 4096 + 4 * in_flight;
-        // The results are recycled (diff::compare_into): once every slot has been used, a
-        // name costs no allocation here.
-        std::vector<diff::NameResult> ring(window);
-        std::vector<char> waiting(window, 0);
+        // The results are recycled (diff::compare_into), and a result held back comes from a
+        // pool whose last returned (still in the CPU's caches) is taken first: the ring holds
+        // only pointers.
+        std::vector<std::unique_ptr<diff::NameResult>> ring(window);
+        std::vector<std::unique_ptr<diff::NameResult>> spare;
         diff::NameResult in_order;
         std::size_t next_write = at;
         std::string text[output::ResultsStream::max_sections];
@@ -148,9 +149,10 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
             ++next_write;
         };
         auto write_ready = [&] {
-            while (next_write < at && waiting[next_write % window]) {
-                waiting[next_write % window] = 0;
-                emit(ring[next_write % window]);
+            while (next_write < at && ring[next_write % window]) {
+                std::unique_ptr<diff::NameResult> held = std::move(ring[next_write % window]);
+                emit(*held);
+                spare.push_back(std::move(held));
             }
             for (std::size_t k = 0; k < sections; ++k) {
                 if (text[k].size() >= (std::size_t{1} << 16)) {
@@ -181,7 +183,16 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
             [&](std::size_t index, climb::Result&& climb) {
                 // Next in order (most are): straight out, not through the ring.
                 const bool next = index == next_write;
-                diff::NameResult& r = next ? in_order : ring[index % window];
+                std::unique_ptr<diff::NameResult> held;
+                if (!next) {
+                    if (spare.empty()) {
+                        held = std::make_unique<diff::NameResult>();
+                    } else {
+                        held = std::move(spare.back());
+                        spare.pop_back();
+                    }
+                }
+                diff::NameResult& r = next ? in_order : *held;
                 diff::compare_into(plan.expectations, climb, false, r);
                 if (plan.progress) {
                     plan.progress(r);
@@ -192,7 +203,7 @@ Outcome run(const Plan& plan, const output::ResultsStream& stream, const ClimbsF
                 if (next) {
                     emit(r);
                 } else {
-                    waiting[index % window] = 1;
+                    ring[index % window] = std::move(held);
                 }
                 write_ready();
             });
