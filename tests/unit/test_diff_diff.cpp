@@ -239,8 +239,13 @@ TEST_SUITE("diff") {
             output::append_result_text(out, r);
             return out;
         };
-        for (const auto& [before, before_ttl] : climbs) {
-            for (const auto& [climb, ttl_notes] : climbs) {
+        // References, not structured bindings: clang 14 cannot capture those (CAPTURE).
+        for (const auto& earlier : climbs) {
+            const climb::Result& before = earlier.first;
+            const bool before_ttl = earlier.second;
+            for (const auto& later : climbs) {
+                const climb::Result& climb = later.first;
+                const bool ttl_notes = later.second;
                 diff::NameResult recycled = diff::compare(expectations, before, before_ttl);
                 recycled.servers.resize(1); // set by verify itself, outside compare
                 recycled.servers_disagree = true;
