@@ -48,12 +48,33 @@ std::string set_key(const std::vector<caa::Record>& records) {
     return out;
 }
 
-void fill_expectation(const policy::Domain* domain, std::string name, NameResult& out) {
-    out.name = std::move(name);
+// `to = from` element by element: the strings of `to` keep their memory.
+template <typename To, typename From, typename Assign>
+void assign_each(std::vector<To>& to, const std::vector<From>& from, Assign assign) {
+    if (to.size() > from.size()) {
+        to.resize(from.size());
+    }
+    for (std::size_t i = 0; i < from.size(); ++i) {
+        if (i == to.size()) {
+            to.emplace_back();
+        }
+        assign(to[i], from[i]);
+    }
+}
+
+// The name and what the policy expects of it (nothing when `domain` is null), assigned in
+// place.
+void fill_expectation(const policy::Domain* domain, std::string_view name, NameResult& out) {
+    out.name.assign(name);
     if (domain != nullptr) {
-        out.expected_from = domain->name;
-        out.expected = domain->record_set();
+        out.expected_from.assign(domain->name);
+        assign_each(out.expected, domain->records,
+                    [](caa::Record& to, const policy::PolicyRecord& from) { to = from.record; });
         out.expected_ttl = domain->ttl;
+    } else {
+        out.expected_from.clear();
+        out.expected.clear();
+        out.expected_ttl = 0;
     }
 }
 
@@ -122,32 +143,10 @@ const policy::Domain* Expectations::expected_for_normalized(std::string_view nam
         name, [this](std::string_view normalized) { return find_normalized(normalized); });
 }
 
-namespace {
-
-// `to = from` element by element: the strings of `to` keep their memory.
-template <typename To, typename From, typename Assign>
-void assign_each(std::vector<To>& to, const std::vector<From>& from, Assign assign) {
-    if (to.size() > from.size()) {
-        to.resize(from.size());
-    }
-    for (std::size_t i = 0; i < from.size(); ++i) {
-        if (i == to.size()) {
-            to.emplace_back();
-        }
-        assign(to[i], from[i]);
-    }
-}
-
-} // namespace
-
 NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes) {
     NameResult out;
     compare_into(expectations, actual, ttl_notes, out);
     return out;
-}
-
-NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes) {
-    return compare(expectations, static_cast<const climb::Result&>(actual), ttl_notes);
 }
 
 void compare_into(const Expectations& expectations, const climb::Result& actual, bool ttl_notes,
@@ -166,18 +165,8 @@ void compare_into(const Expectations& expectations, const climb::Result& actual,
     // wildcard. (An alias owns none: a set found through it is compared like any other.)
     const bool owns_records = actual.outcome == climb::Outcome::found &&
                               actual.relevant_name == actual.name && actual.found_at == actual.name;
-    out.name.assign(actual.name);
+    fill_expectation(expected, actual.name, out);
     out.status = Status::error;
-    if (expected != nullptr) {
-        out.expected_from.assign(expected->name);
-        assign_each(out.expected, expected->records,
-                    [](caa::Record& to, const policy::PolicyRecord& from) { to = from.record; });
-        out.expected_ttl = expected->ttl;
-    } else {
-        out.expected_from.clear();
-        out.expected.clear();
-        out.expected_ttl = 0;
-    }
     climb_aliases_into(actual, out.aliases);
     out.dnssec = actual.dnssec;
     out.step_dnssec.clear();

@@ -111,7 +111,6 @@ private:
 //  - `ttl_notes`: TTLs of records the name owns itself that differ from the policy's are
 //    notes, never drift (authoritative answers only; resolvers count TTLs down).
 NameResult compare(const Expectations& expectations, const climb::Result& actual, bool ttl_notes);
-NameResult compare(const Expectations& expectations, climb::Result&& actual, bool ttl_notes);
 // The same into `out`, whatever it held before: its strings and vectors keep their memory, so
 // that a run over millions of names that recycles one NameResult allocates nothing per name.
 void compare_into(const Expectations& expectations, const climb::Result& actual, bool ttl_notes,
