@@ -34,13 +34,18 @@ const char* outcome_name(Outcome outcome) {
     return "failure";
 }
 
-Climber::Climber(std::string name, Start start) {
-    result_.name = dns_name::is_normalized(name) ? std::move(name) : dns_name::normalize(name);
+Climber::Climber(std::string_view name, Start start) {
     result_.path.reserve(2); // most climbs take one or two lookups
-    begin(start);
+    restart(name, start);
 }
 
 void Climber::restart(std::string_view name, Start start) {
+    // Every member of the result is reset below. (A new member changes the size: then reset
+    // it here.)
+#ifdef __GLIBCXX__
+    static_assert(sizeof(void*) != 8 || sizeof(Result) == 272,
+                  "climb::Result changed: restart must reset the new member");
+#endif
     if (dns_name::is_normalized(name)) {
         result_.name.assign(name);
     } else {
@@ -55,10 +60,6 @@ void Climber::restart(std::string_view name, Start start) {
     result_.dnssec = dnssec::Status{};
     aliases_.clear();
     done_ = false;
-    begin(start);
-}
-
-void Climber::begin(Start start) {
     if (start == Start::owner_name) {
         climb_name_.assign(result_.name);
     } else {

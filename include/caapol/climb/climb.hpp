@@ -56,7 +56,7 @@ enum class Start {
 
 class Climber {
 public:
-    explicit Climber(std::string name, Start start = Start::certificate_name);
+    explicit Climber(std::string_view name, Start start = Start::certificate_name);
     // Starts the climb of another name in this object, keeping the memory of the last one's
     // strings and vectors (a driver of millions of climbs allocates less per climb).
     void restart(std::string_view name, Start start = Start::certificate_name);
@@ -74,7 +74,6 @@ public:
     Result&& release_result() { return std::move(result_); }
 
 private:
-    void begin(Start start); // after result_.name is set
     void finish(Outcome outcome, std::string reason = {});
     Step& push_step(); // a step for the pending query, its answer still to be filled in
     void settle();     // acts on the last step's answer
