@@ -112,6 +112,7 @@ void LiveLookups::request_once(const Route& route, const std::string& name, Wait
     Pooled* lookup = idle_.back();
     idle_.pop_back();
     lookup->name.assign(name);
+    // Every member but `answer`, which each way to finish() assigns whole.
     Entry& entry = lookup->entry;
     entry.name = &lookup->name;
     entry.pooled = lookup;
@@ -133,6 +134,7 @@ void LiveLookups::lookup_caa(const Route& route, const std::string& name, Waiter
 void LiveLookups::send(Entry& entry) {
     const auto& servers = entry.route.servers();
     if (servers.empty()) {
+        entry.answer = LiveAnswer{}; // whole: a pooled entry holds an earlier name's answer
         entry.answer.answer.kind = AnswerKind::failure;
         entry.answer.answer.reason = "no DNS server to ask";
         finish(entry);
@@ -318,8 +320,8 @@ struct Driver {
     struct Active {
         std::size_t id = 0;
         ClimbRequest request;
-        Climber climber{std::string()}; // restarted for each climb of this slot
-        bool busy = false;
+        // Restarted for each climb of this slot; not done() while its climb is under way.
+        Climber climber{std::string_view()};
     };
     std::vector<Active> active;
     std::vector<std::size_t> free_slots;
@@ -348,7 +350,6 @@ struct Driver {
             }
             free_slots.pop_back();
             entry.climber.restart(entry.request.name);
-            entry.busy = true;
             advance(slot);
         }
         starting = false;
@@ -387,7 +388,6 @@ struct Driver {
 
     void finish(std::size_t slot) {
         Active& entry = active[slot];
-        entry.busy = false;
         // `done` reads the climber's result (or moves from it); the next climb of this slot
         // restarts the climber.
         done(entry.id, entry.climber.release_result());
@@ -413,7 +413,7 @@ void climb_stream(LiveLookups& lookups, const RequestSource& next_request,
     // be a bug: report it as a failure rather than lose the name.
     const Answer never{AnswerKind::failure, {}, {}, {}, "the lookup never completed", {}, {}};
     for (std::size_t slot = 0; slot < slots; ++slot) {
-        if (driver.active[slot].busy) {
+        if (!driver.active[slot].climber.done()) {
             driver.active[slot].climber.feed(never);
             driver.finish(slot);
         }

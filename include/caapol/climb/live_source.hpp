@@ -114,7 +114,7 @@ private:
     };
     using Table = std::unordered_map<std::string, Entry>; // by name, per route
 
-    // request_once's lookups, reused: their strings keep their memory.
+    // request_once's lookups, reused: their names keep their memory.
     struct Pooled {
         std::string name;
         Entry entry;
