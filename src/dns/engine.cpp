@@ -81,11 +81,13 @@ struct Engine::Slot {
     Header header;    // of the query, to match answers against
     unsigned tries = 0;
     Clock::time_point deadline;
-    std::string note;           // a mismatched or malformed answer seen while waiting
-    int fd = -1;                // the UDP socket it goes out on, and the only one answers count on
-    bool mixed_case = false;    // the name went out with 0x20 case randomisation
-    unsigned* silent = nullptr; // Engine::servers_ of the server
-    unsigned* case_changed = nullptr; // the same
+    std::string note;       // a mismatched or malformed answer seen while waiting
+    int fd = -1;            // the UDP socket it goes out on, and the only one answers count on
+    bool connected = false; // fd is connected to the server (no address per datagram)
+    ServerState* server_state = nullptr; // Engine::servers_ of the server
+    bool mixed_case = false;             // the name went out with 0x20 case randomisation
+    unsigned* silent = nullptr;          // Engine::servers_ of the server
+    unsigned* case_changed = nullptr;    // the same
     // TCP after truncation
     int tcp_fd = -1;
     TcpState tcp_state = TcpState::none;
@@ -106,6 +108,8 @@ struct Engine::Slot {
         deadline = {};
         note.clear();
         fd = -1;
+        connected = false;
+        server_state = nullptr;
         mixed_case = false;
         silent = nullptr;
         case_changed = nullptr;
@@ -163,6 +167,9 @@ Engine::~Engine() {
         ::close(fd);
     }
     for (int fd : udp6_) {
+        ::close(fd);
+    }
+    for (int fd : connected_fds_) {
         ::close(fd);
     }
 }
@@ -227,6 +234,32 @@ int Engine::udp_socket(int family) {
     return pool[pick];
 }
 
+// One of the server's own connected sockets, at random; -1 when one cannot be had (the
+// caller falls back on the shared pools, and the server keeps to them from then on).
+int Engine::connected_udp_socket(ServerState& state, const sockaddr_storage& address,
+                                 socklen_t length) {
+    std::size_t wanted = std::max<std::size_t>(1, options_.udp_sockets);
+    std::size_t pick = random32() % wanted;
+    if (pick < state.pool.size()) {
+        return state.pool[pick];
+    }
+    int fd = open_udp_socket(address.ss_family);
+    if (fd < 0) {
+        return state.pool.empty() ? -1 : state.pool[pick % state.pool.size()];
+    }
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+        ::close(fd);
+        if (state.pool.empty()) {
+            state.connect = false;
+            return -1;
+        }
+        return state.pool[pick % state.pool.size()];
+    }
+    state.pool.push_back(fd);
+    connected_fds_.push_back(fd);
+    return fd;
+}
+
 void Engine::start_queued() {
     while (!queue_.empty() && in_flight_ < options_.max_in_flight) {
         std::size_t index;
@@ -276,12 +309,18 @@ void Engine::start(Slot& slot) {
         have_last_server_ = true;
         last_storage_ = slot.address.storage;
         last_length_ = slot.address.length;
-        last_state_ = &servers_[server_key];
+        auto [state, added] = servers_.try_emplace(server_key);
+        if (added && connected_servers_ < options_.connected_servers) {
+            state->second.connect = true;
+            ++connected_servers_;
+        }
+        last_state_ = &state->second;
     } else {
         slot.address.storage = last_storage_;
         slot.address.length = last_length_;
         slot.address.family = last_storage_.ss_family;
     }
+    slot.server_state = last_state_;
     slot.silent = &last_state_->silent;
     slot.case_changed = &last_state_->case_changed;
     if (*slot.silent >= silent_limit) {
@@ -349,6 +388,11 @@ void Engine::transmit(Slot& slot) {
     auto timeout = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options_.timeout_seconds));
     slot.deadline = Clock::now() + timeout;
+    if (slot.fd < 0 && slot.server_state != nullptr && slot.server_state->connect) {
+        slot.fd =
+            connected_udp_socket(*slot.server_state, slot.address.storage, slot.address.length);
+        slot.connected = slot.fd >= 0;
+    }
     if (slot.fd < 0) {
         slot.fd = udp_socket(slot.address.family); // kept for the retransmissions
     }
@@ -397,8 +441,10 @@ void Engine::flush_sends() {
             Slot& slot = *slots[done + i];
             vectors[i].iov_base = slot.wire.data();
             vectors[i].iov_len = slot.wire.size();
-            messages[i].msg_hdr.msg_name = &slot.address.storage;
-            messages[i].msg_hdr.msg_namelen = slot.address.length;
+            if (!slot.connected) {
+                messages[i].msg_hdr.msg_name = &slot.address.storage;
+                messages[i].msg_hdr.msg_namelen = slot.address.length;
+            }
             messages[i].msg_hdr.msg_iov = &vectors[i];
             messages[i].msg_hdr.msg_iovlen = 1;
         }
@@ -475,7 +521,7 @@ void Engine::complete(Slot& slot, Response response) {
     callback(query, std::move(response));
 }
 
-void Engine::handle_udp(int fd) {
+void Engine::handle_udp(int fd, bool connected) {
     constexpr std::size_t batch = 32;
     constexpr std::size_t size = 4096; // we advertise 1232; larger datagrams are not answers
     if (receive_buffers_.size() < batch * size) {
@@ -488,8 +534,10 @@ void Engine::handle_udp(int fd) {
         for (std::size_t i = 0; i < batch; ++i) {
             vectors[i].iov_base = receive_buffers_.data() + i * size;
             vectors[i].iov_len = size;
-            messages[i].msg_hdr.msg_name = &peers[i];
-            messages[i].msg_hdr.msg_namelen = sizeof peers[i];
+            if (!connected) {
+                messages[i].msg_hdr.msg_name = &peers[i];
+                messages[i].msg_hdr.msg_namelen = sizeof peers[i];
+            }
             messages[i].msg_hdr.msg_iov = &vectors[i];
             messages[i].msg_hdr.msg_iovlen = 1;
         }
@@ -505,7 +553,7 @@ void Engine::handle_udp(int fd) {
                 fd,
                 std::string_view(receive_buffers_.data() + static_cast<std::size_t>(m) * size,
                                  messages[m].msg_len),
-                peers[m]);
+                connected ? nullptr : &peers[m]);
         }
         if (static_cast<std::size_t>(received) < batch) {
             return;
@@ -513,7 +561,7 @@ void Engine::handle_udp(int fd) {
     }
 }
 
-void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_storage& from) {
+void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_storage* from) {
     if (wire.size() < 2) {
         ++answers_rejected_;
         return;
@@ -526,8 +574,9 @@ void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_stora
         return; // late, duplicate, unsolicited or forged (no query in flight has the ID)
     }
     Slot& slot = *slots_[static_cast<std::size_t>(owner - 1)];
+    // On a connected socket the kernel has checked the sender already.
     if (!slot.active || slot.tcp_state != TcpState::none || slot.fd != fd ||
-        !same_address(from, slot.address.storage)) {
+        (from != nullptr && !same_address(*from, slot.address.storage))) {
         ++answers_rejected_;
         return; // not from the address and port asked, or not on the socket it went out on
     }
@@ -687,6 +736,10 @@ void Engine::poll_once() {
     for (int fd : udp6_) {
         fds.push_back(pollfd{fd, POLLIN, 0});
     }
+    const std::size_t first_connected = fds.size();
+    for (int fd : connected_fds_) {
+        fds.push_back(pollfd{fd, POLLIN, 0});
+    }
     std::size_t first_tcp = fds.size();
     auto now = Clock::now();
     auto earliest = now + std::chrono::seconds(1);
@@ -710,7 +763,7 @@ void Engine::poll_once() {
     if (ready > 0) {
         for (std::size_t i = 0; i < first_tcp; ++i) {
             if (fds[i].revents != 0) {
-                handle_udp(fds[i].fd);
+                handle_udp(fds[i].fd, i >= first_connected);
             }
         }
         for (std::size_t i = first_tcp; i < fds.size(); ++i) {

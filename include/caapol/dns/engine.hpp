@@ -32,6 +32,12 @@ struct EngineOptions {
     // 0x20: the letters of each query name in random case, answers accepted only with the
     // case echoed exactly (a server that changes it gets its query again in lower case).
     bool randomize_case = true;
+    // The first this many servers get sockets of their own, connected to them (Unbound's
+    // outgoing sockets are connected too): the kernel then delivers only that server's
+    // datagrams and keeps the route instead of looking it up per datagram. Later servers (an
+    // --authoritative run over many zones) share the unconnected pools, which bounds the
+    // descriptors open.
+    std::size_t connected_servers = 8;
 };
 
 // The server and the name are referred to, not copied (a query per name of a 100,000-name
@@ -80,12 +86,17 @@ private:
     void start(Slot& slot);
     void transmit(Slot& slot);
     void start_tcp(Slot& slot);
-    void handle_udp(int fd);
-    void handle_datagram(int fd, std::string_view wire, const ::sockaddr_storage& from);
+    // `connected`: fd is connected to one server, whose datagrams alone the kernel delivers.
+    void handle_udp(int fd, bool connected);
+    // `from`: the sender, or null on a connected socket.
+    void handle_datagram(int fd, std::string_view wire, const ::sockaddr_storage* from);
     void handle_tcp(Slot& slot, short revents);
     void check_deadlines();
     void complete(Slot& slot, Response response);
+    struct ServerState;
     int udp_socket(int family);
+    int connected_udp_socket(ServerState& state, const ::sockaddr_storage& address,
+                             ::socklen_t length);
     int open_udp_socket(int family);
     std::uint32_t random32();
     void poll_once();
@@ -123,7 +134,11 @@ private:
     struct ServerState {
         unsigned silent = 0;
         unsigned case_changed = 0;
+        bool connect = false;  // one of the first options_.connected_servers
+        std::vector<int> pool; // that pool, filled as queries need sockets
     };
+    std::size_t connected_servers_ = 0;
+    std::vector<int> connected_fds_; // every connected socket, for poll
     std::map<std::string, ServerState> servers_;
     // The server last resolved to a socket address, with its silent_ counter: nearly every
     // query goes to the same server as the one before (compared by value, not by pointer).

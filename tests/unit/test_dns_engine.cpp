@@ -1,0 +1,111 @@
+// The engine against a responder on loopback, in a thread of the test: answers are accepted
+// only from the address and port asked, whether the server has connected sockets of its own
+// or shares the unconnected pools.
+#include "caapol/dns/engine.hpp"
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace caapol;
+
+namespace {
+
+int loopback_socket(std::uint16_t& port) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
+// Answers each query (NOERROR, no records) twice: first from `forger`, another port of the
+// same address, then from `server`, the one asked. Stops after `queries` queries or 5 s.
+void respond(int server, int forger, int queries, std::atomic<int>& answered) {
+    for (int seen = 0; seen < queries;) {
+        pollfd ready{server, POLLIN, 0};
+        if (::poll(&ready, 1, 5000) <= 0) {
+            return;
+        }
+        char wire[512];
+        sockaddr_storage from{};
+        socklen_t from_length = sizeof from;
+        ssize_t n = ::recvfrom(server, wire, sizeof wire, 0, reinterpret_cast<sockaddr*>(&from),
+                               &from_length);
+        if (n < 12) {
+            continue;
+        }
+        ++seen;
+        wire[2] = static_cast<char>(wire[2] | 0x80); // QR: a response, ID and question echoed
+        for (int fd : {forger, server}) {
+            ::sendto(fd, wire, static_cast<std::size_t>(n), 0,
+                     reinterpret_cast<const sockaddr*>(&from), from_length);
+        }
+        ++answered;
+    }
+}
+
+struct Outcome {
+    bool ok = false;
+    std::string error;
+    std::uint64_t rejected = 0;
+};
+
+Outcome ask(std::size_t connected_servers) {
+    std::uint16_t port = 0;
+    std::uint16_t forger_port = 0;
+    int server = loopback_socket(port);
+    int forger = loopback_socket(forger_port);
+    std::atomic<int> answered{0};
+    std::thread responder(respond, server, forger, 1, std::ref(answered));
+
+    dns::EngineOptions options;
+    options.timeout_seconds = 1;
+    options.retries = 0;
+    options.connected_servers = connected_servers;
+    dns::Engine engine(options);
+    const dns::Server target{"127.0.0.1", port};
+    Outcome outcome;
+    engine.submit(dns::Query{&target, "example.test", 257, true, false},
+                  [&outcome](const dns::Query&, const dns::Response& response) {
+                      outcome.ok = response.ok;
+                      outcome.error = response.error;
+                  });
+    engine.run();
+    outcome.rejected = engine.answers_rejected();
+    responder.join();
+    ::close(server);
+    ::close(forger);
+    CHECK(answered == 1);
+    return outcome;
+}
+
+} // namespace
+
+TEST_SUITE("dns") {
+    TEST_CASE("a server with connected sockets: the kernel drops another port's answer") {
+        Outcome outcome = ask(8);
+        CHECK(outcome.ok);
+        CHECK(outcome.error.empty());
+        CHECK(outcome.rejected == 0); // never reached the engine
+    }
+
+    TEST_CASE("a server on the shared pools: the engine rejects another port's answer") {
+        Outcome outcome = ask(0);
+        CHECK(outcome.ok);
+        CHECK(outcome.error.empty());
+        CHECK(outcome.rejected == 1); // seen, and refused for its port
+    }
+}
