@@ -121,8 +121,11 @@ std::string summarize(const Diagnostics& diagnostics) {
 
 namespace {
 
-// One line of a --names file: its name, normalized, or "" for a blank or comment line.
-std::string name_of_line(std::string_view line, const std::string& path, std::size_t number) {
+// One line of a --names file: its name, normalized, into `name` ("" for a blank or comment
+// line). Into a buffer the caller keeps: no allocation per line when the callee copies.
+void name_of_line(std::string_view line, const std::string& path, std::size_t number,
+                  std::string& name) {
+    name.clear();
     if (auto hash = line.find('#'); hash != std::string_view::npos) {
         line = line.substr(0, hash);
     }
@@ -132,14 +135,14 @@ std::string name_of_line(std::string_view line, const std::string& path, std::si
         line = text::trim(line);
     }
     if (line.empty()) {
-        return {};
+        return;
     }
     std::string problem = dns_name::check_name(line, dns_name::Profile::lookup);
     if (!problem.empty()) {
         throw InputError{path + ":" + std::to_string(number) + ": '" +
                          text::escape_for_terminal(line) + "' is not a domain name: " + problem};
     }
-    return dns_name::normalize(line);
+    dns_name::normalize_into(name, line);
 }
 
 } // namespace
@@ -157,6 +160,7 @@ void for_each_name(const std::string& path, const std::function<void(std::string
     } closer{in};
     std::string pending; // the unfinished last line of what was read so far
     std::size_t line_number = 0;
+    std::string name;
     char buffer[65536];
     for (bool end = false; !end;) {
         ssize_t n = ::read(in.fd, buffer, sizeof buffer);
@@ -175,8 +179,8 @@ void for_each_name(const std::string& path, const std::function<void(std::string
                 break;
             }
             std::size_t stop = newline == std::string::npos ? pending.size() : newline;
-            std::string name =
-                name_of_line(std::string_view(pending).substr(at, stop - at), path, ++line_number);
+            name_of_line(std::string_view(pending).substr(at, stop - at), path, ++line_number,
+                         name);
             if (!name.empty()) {
                 each(std::move(name));
             }

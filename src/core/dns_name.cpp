@@ -9,10 +9,21 @@
 namespace caapol::dns_name {
 
 std::string normalize(std::string_view name) {
+    std::string out;
+    normalize_into(out, name);
+    return out;
+}
+
+void normalize_into(std::string& out, std::string_view name) {
     if (!name.empty() && name.back() == '.') {
         name.remove_suffix(1);
     }
-    return text::to_lower(name);
+    out.assign(name);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c + ('a' - 'A'));
+        }
+    }
 }
 
 bool is_normalized(std::string_view name) {

@@ -26,50 +26,63 @@ void append_canonical_key(std::string& key, std::string_view name) {
     }
 }
 
-std::vector<std::string> sorted_unique(std::vector<std::string> names) {
-    // Through precomputed keys in one buffer: the sort moves small entries, not strings.
-    struct SortEntry {
-        std::size_t key_at;
-        std::size_t key_size;
-        std::size_t name_index;
-    };
-    std::string keys;
-    std::size_t total = 0;
-    for (const auto& name : names) {
-        total += name.size() + 2;
+void append_name_of_key(std::string& name, std::string_view key) {
+    // The key's labels, each ended by a NUL, run from the right of the name: taken from the
+    // key's end they come out left to right.
+    std::size_t end = key.size();
+    if (end > 0 && key[end - 1] == '\0') {
+        --end;
     }
-    keys.reserve(total);
-    std::vector<SortEntry> order;
-    order.reserve(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        std::size_t at = keys.size();
-        append_canonical_key(keys, names[i]);
-        order.push_back({at, keys.size() - at, i});
-    }
-    auto key_of = [&keys](const SortEntry& e) {
-        return std::string_view(keys.data() + e.key_at, e.key_size);
-    };
-    auto before = [&key_of](const SortEntry& a, const SortEntry& b) {
-        return key_of(a) < key_of(b);
-    };
-    if (order.size() >= 20000 && std::thread::hardware_concurrency() >= 2) {
-        // Two halves sorted at once, then merged: the sort took a twentieth of a
-        // 100,000-name run.
-        auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
-        std::thread second([&] { std::sort(middle, order.end(), before); });
-        std::sort(order.begin(), middle, before);
-        second.join();
-        std::inplace_merge(order.begin(), middle, order.end(), before);
-    } else {
-        std::sort(order.begin(), order.end(), before);
-    }
-    std::vector<std::string> sorted;
-    sorted.reserve(names.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i > 0 && key_of(order[i]) == key_of(order[i - 1])) {
-            continue; // the same name twice
+    bool first = true;
+    while (true) {
+        std::size_t nul = end == 0 ? std::string_view::npos : key.rfind('\0', end - 1);
+        std::size_t begin = nul == std::string_view::npos ? 0 : nul + 1;
+        if (!first) {
+            name.push_back('.');
         }
-        sorted.push_back(std::move(names[order[i].name_index]));
+        name.append(key.substr(begin, end - begin));
+        first = false;
+        if (nul == std::string_view::npos) {
+            return;
+        }
+        end = nul;
+    }
+}
+
+void NameSorter::Chunk::add(std::string_view name) {
+    const std::size_t at = keys.size();
+    append_canonical_key(keys, name);
+    entries.emplace_back(static_cast<std::uint32_t>(at),
+                         static_cast<std::uint32_t>(keys.size() - at));
+    keys.push_back('\n'); // a run file's line ending, kept in the buffer to write in one go
+}
+
+void NameSorter::Chunk::sort_unique() {
+    // Small entries move, not strings; keys compare as bytes (one memcmp each).
+    const char* base = keys.data();
+    auto before = [base](const std::pair<std::uint32_t, std::uint32_t>& a,
+                         const std::pair<std::uint32_t, std::uint32_t>& b) {
+        return std::string_view(base + a.first, a.second) <
+               std::string_view(base + b.first, b.second);
+    };
+    std::sort(entries.begin(), entries.end(), before);
+    auto same = [base](const std::pair<std::uint32_t, std::uint32_t>& a,
+                       const std::pair<std::uint32_t, std::uint32_t>& b) {
+        return std::string_view(base + a.first, a.second) ==
+               std::string_view(base + b.first, b.second);
+    };
+    entries.erase(std::unique(entries.begin(), entries.end(), same), entries.end());
+}
+
+std::vector<std::string> sorted_unique(const std::vector<std::string>& names) {
+    NameSorter::Chunk chunk;
+    for (const auto& name : names) {
+        chunk.add(name);
+    }
+    chunk.sort_unique();
+    std::vector<std::string> sorted(chunk.entries.size());
+    for (std::size_t i = 0; i < chunk.entries.size(); ++i) {
+        append_name_of_key(sorted[i], chunk.key(i));
     }
     return sorted;
 }
@@ -123,7 +136,11 @@ void TempFile::flush() {
         done += static_cast<std::size_t>(n);
     }
     written_ += buffer_.size();
-    // The memory too: the merge holds a file per sorted run, hundreds at 10,000,000 names.
+    buffer_.clear();
+}
+
+void TempFile::finish_writing() {
+    flush();
     std::string().swap(buffer_);
 }
 
@@ -148,11 +165,20 @@ LineReader::LineReader(int fd, std::uint64_t offset, std::size_t read_size)
     : fd_(fd), offset_(offset), read_size_(read_size) {}
 
 bool LineReader::next(std::string& line) {
+    std::string_view view;
+    if (!next_view(view)) {
+        return false;
+    }
+    line.assign(view);
+    return true;
+}
+
+bool LineReader::next_view(std::string_view& line) {
     const std::size_t read_size = read_size_;
     while (true) {
         std::size_t newline = buffer_.find('\n', at_);
         if (newline != std::string::npos) {
-            line.assign(buffer_, at_, newline - at_);
+            line = std::string_view(buffer_.data() + at_, newline - at_);
             at_ = newline + 1;
             return true;
         }
@@ -205,82 +231,112 @@ SortedNames::Cursor SortedNames::from(std::size_t index) const {
 }
 
 NameSorter::NameSorter(std::size_t chunk_names, std::size_t chunk_bytes)
-    : chunk_names_(std::max<std::size_t>(chunk_names, 1)), chunk_bytes_(chunk_bytes) {}
+    : chunk_names_(std::max<std::size_t>(chunk_names, 1)),
+      // Offsets into a chunk's buffer are 32-bit.
+      chunk_bytes_(std::min<std::size_t>(chunk_bytes, std::size_t{1} << 30)) {}
 
-void NameSorter::add(std::string name) {
-    chunk_size_ += name.size();
-    chunk_.push_back(std::move(name));
-    if (chunk_.size() >= chunk_names_ || chunk_size_ >= chunk_bytes_) {
+NameSorter::~NameSorter() {
+    if (spiller_.joinable()) {
+        spiller_.join();
+    }
+}
+
+void NameSorter::add(std::string_view name) {
+    chunk_.add(name);
+    if (chunk_.entries.size() >= chunk_names_ || chunk_.keys.size() >= chunk_bytes_) {
         spill();
+    }
+}
+
+void NameSorter::wait_for_spill() {
+    if (spiller_.joinable()) {
+        spiller_.join();
+        if (spill_error_) {
+            std::rethrow_exception(std::exchange(spill_error_, nullptr));
+        }
+        runs_.push_back(std::move(spilled_));
     }
 }
 
 void NameSorter::spill() {
-    auto run = std::make_unique<TempFile>();
-    std::vector<std::string> chunk;
-    chunk.swap(chunk_); // the next chunk grows again from nothing; the peak is one chunk
-    const std::vector<std::string> sorted = sorted_unique(std::move(chunk));
-    for (const auto& name : sorted) {
-        run->write(name);
-        run->write("\n");
-    }
-    run->flush();
-    runs_.push_back(std::move(run));
-    chunk_size_ = 0;
+    wait_for_spill();
+    std::swap(chunk_, spilling_);
+    chunk_.clear(); // the buffers of the chunk before last: no allocation as it refills
+    spiller_ = std::thread([this] {
+        try {
+            spilling_.sort_unique();
+            auto run = std::make_unique<TempFile>();
+            for (std::size_t i = 0; i < spilling_.entries.size(); ++i) {
+                const auto [at, length] = spilling_.entries[i];
+                run->write(std::string_view(spilling_.keys.data() + at, length + 1)); // '\n'
+            }
+            run->finish_writing();
+            spilled_ = std::move(run);
+        } catch (...) {
+            spill_error_ = std::current_exception();
+        }
+    });
 }
 
 SortedNames NameSorter::finish() {
     SortedNames sorted;
-    if (runs_.empty()) {
-        sorted.memory_ = sorted_unique(std::move(chunk_));
+    if (runs_.empty() && !spiller_.joinable()) {
+        chunk_.sort_unique();
+        sorted.memory_.resize(chunk_.entries.size());
+        for (std::size_t i = 0; i < chunk_.entries.size(); ++i) {
+            append_name_of_key(sorted.memory_[i], chunk_.key(i));
+        }
         sorted.count_ = sorted.memory_.size();
+        chunk_ = Chunk{};
         return sorted;
     }
-    if (!chunk_.empty()) {
+    if (!chunk_.entries.empty()) {
         spill();
     }
-    // A k-way merge of the sorted runs by canonical key, repeats dropped.
+    wait_for_spill();
+    chunk_ = Chunk{};
+    spilling_ = Chunk{};
+    // A k-way merge of the sorted runs (lines of keys) by key, repeats dropped; each run's
+    // head is a view into its reader's buffer, so keys are compared where they were read.
     struct Head {
-        std::string key;
-        std::string name;
+        std::string_view key;
         std::size_t run;
     };
-    auto after = [](const Head* a, const Head* b) { return a->key > b->key; };
+    auto after = [](const Head& a, const Head& b) { return a.key > b.key; };
     std::vector<LineReader> readers;
-    std::vector<Head> heads(runs_.size());
-    std::priority_queue<Head*, std::vector<Head*>, decltype(after)> queue(after);
+    std::priority_queue<Head, std::vector<Head>, decltype(after)> queue(after);
     readers.reserve(runs_.size());
     for (std::size_t i = 0; i < runs_.size(); ++i) {
-        readers.emplace_back(runs_[i]->fd(), 0, std::size_t{1} << 13);
-        heads[i].run = i;
-        if (readers[i].next(heads[i].name)) {
-            append_canonical_key(heads[i].key, heads[i].name);
-            queue.push(&heads[i]);
+        readers.emplace_back(runs_[i]->fd(), 0, std::size_t{1} << 14);
+        std::string_view key;
+        if (readers[i].next_view(key)) {
+            queue.push(Head{key, i});
         }
     }
     sorted.file_ = std::make_unique<TempFile>();
     std::string last_key;
+    std::string line;
     bool any = false;
     while (!queue.empty()) {
-        Head* head = queue.top();
+        Head head = queue.top();
         queue.pop();
-        if (!any || head->key != last_key) {
+        if (!any || head.key != last_key) {
             if (sorted.count_ % SortedNames::mark_every == 0) {
                 sorted.marks_.push_back(sorted.file_->size());
             }
-            sorted.file_->write(head->name);
-            sorted.file_->write("\n");
+            line.clear();
+            append_name_of_key(line, head.key);
+            line.push_back('\n');
+            sorted.file_->write(line);
             ++sorted.count_;
-            last_key.swap(head->key);
+            last_key.assign(head.key);
             any = true;
         }
-        if (readers[head->run].next(head->name)) {
-            head->key.clear();
-            append_canonical_key(head->key, head->name);
+        if (readers[head.run].next_view(head.key)) {
             queue.push(head);
         }
     }
-    sorted.file_->flush();
+    sorted.file_->finish_writing();
     runs_.clear();
     return sorted;
 }

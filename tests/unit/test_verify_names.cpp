@@ -92,6 +92,38 @@ TEST_SUITE("verify") {
         CHECK(read_all(names) == verify::sorted_unique(sample(300)));
     }
 
+    TEST_CASE("a canonical key gives its name back") {
+        for (std::string name : {"example", "a.example", "host-1.b_c.example.test", "*.x.test"}) {
+            std::string key;
+            verify::append_canonical_key(key, name);
+            std::string back;
+            verify::append_name_of_key(back, key);
+            CHECK(back == name);
+        }
+    }
+
+    TEST_CASE("a run that cannot be written, in the sorting thread, is an input error") {
+        const char* old = std::getenv("TMPDIR");
+        std::string saved = old != nullptr ? old : "";
+        ::setenv("TMPDIR", "/nonexistent-caapol-dir", 1);
+        std::string message;
+        try {
+            verify::NameSorter sorter(10);
+            for (const auto& n : sample(100)) {
+                sorter.add(n);
+            }
+            sorter.finish();
+        } catch (const InputError& e) {
+            message = e.message;
+        }
+        if (old != nullptr) {
+            ::setenv("TMPDIR", saved.c_str(), 1);
+        } else {
+            ::unsetenv("TMPDIR");
+        }
+        CHECK(message.find("cannot create a temporary file in /nonexistent-caapol-dir") == 0);
+    }
+
     TEST_CASE("an empty list") {
         verify::NameSorter sorter(10);
         auto names = sorter.finish();

@@ -12,6 +12,8 @@ namespace caapol::dns_name {
 
 // Lower-cases and strips one trailing dot ("Example.COM." -> "example.com", "." -> "").
 std::string normalize(std::string_view name);
+// normalize(name) into `out`, replacing what it held (its capacity reused).
+void normalize_into(std::string& out, std::string_view name);
 // Whether normalize(name) == name (no copy needed).
 bool is_normalized(std::string_view name);
 

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace caapol::verify {
@@ -19,8 +22,11 @@ namespace caapol::verify {
 // NUL (normalized names hold none), so that byte order of keys is canonical order of names.
 void append_canonical_key(std::string& key, std::string_view name);
 
+// The name whose canonical key is `key` (the inverse of append_canonical_key).
+void append_name_of_key(std::string& name, std::string_view key);
+
 // Sorts `names` into canonical order and drops repeats.
-std::vector<std::string> sorted_unique(std::vector<std::string> names);
+std::vector<std::string> sorted_unique(const std::vector<std::string>& names);
 
 // A file in the temporary directory ($TMPDIR, else /tmp), removed from the directory at once:
 // it vanishes with the process, whatever ends it. Writes are buffered; errors throw
@@ -33,7 +39,11 @@ public:
     TempFile& operator=(const TempFile&) = delete;
 
     void write(std::string_view data);
+    // Writes out what is buffered; the buffer keeps its capacity for more writes.
     void flush();
+    // flush(), and the buffer's memory given back (no more writes expected: the merge holds
+    // a file per sorted run, hundreds at 10,000,000 names).
+    void finish_writing();
     int fd() const { return fd_; }
     std::uint64_t size() const { return written_ + buffer_.size(); }
     // Calls `sink` with the whole contents in pieces (after flush()).
@@ -54,6 +64,8 @@ public:
     // `read_size`: bytes per pread (the merge keeps one reader per sorted run: small ones).
     LineReader(int fd, std::uint64_t offset, std::size_t read_size = std::size_t{1} << 16);
     bool next(std::string& line);
+    // The next line without its newline, valid until the next call.
+    bool next_view(std::string_view& line);
 
 private:
     int fd_;
@@ -93,19 +105,43 @@ private:
 
 class NameSorter {
 public:
-    // A chunk: at most `chunk_names` names or `chunk_bytes` bytes of names in memory.
+    // A chunk: at most `chunk_names` names or `chunk_bytes` bytes of names in memory. A full
+    // chunk is sorted and written out by a thread of its own while the next one fills: at most
+    // two chunks are in memory.
     explicit NameSorter(std::size_t chunk_names = 50000,
                         std::size_t chunk_bytes = std::size_t{3} << 20);
-    void add(std::string name);
+    ~NameSorter();
+    NameSorter(const NameSorter&) = delete;
+    NameSorter& operator=(const NameSorter&) = delete;
+    void add(std::string_view name);
     // The sorted list; the sorter is spent.
     SortedNames finish();
 
+    // Names as canonical keys in one buffer, each followed by '\n'; `entries` locate them.
+    struct Chunk {
+        std::string keys;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> entries; // offset, length
+        void add(std::string_view name);
+        void sort_unique(); // entries in key order, repeats dropped
+        std::string_view key(std::size_t i) const {
+            return std::string_view(keys.data() + entries[i].first, entries[i].second);
+        }
+        void clear() {
+            keys.clear();
+            entries.clear();
+        }
+    };
+
 private:
     void spill();
+    void wait_for_spill(); // rethrows what the spilling thread threw
     std::size_t chunk_names_;
     std::size_t chunk_bytes_;
-    std::vector<std::string> chunk_;
-    std::size_t chunk_size_ = 0;
+    Chunk chunk_;
+    Chunk spilling_;
+    std::thread spiller_;
+    std::unique_ptr<TempFile> spilled_; // the run the spiller wrote
+    std::exception_ptr spill_error_;
     std::vector<std::unique_ptr<TempFile>> runs_;
 };
 
