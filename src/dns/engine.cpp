@@ -383,18 +383,58 @@ void Engine::start(Slot& slot) {
     transmit(slot);
 }
 
+// The socket of a query's first transmission. Queries go out in groups of up to send_group
+// per flush, each group on one socket drawn at random from the pool: every query's port is
+// still uniform over the pool (a forger's odds per datagram are unchanged, each query having
+// its own random ID and case), and a group is one sendmmsg, its answers one recvmmsg, instead
+// of one system call per query each way.
+void Engine::pick_socket(Slot& slot) {
+    ServerState* own =
+        slot.server_state != nullptr && slot.server_state->connect ? slot.server_state : nullptr;
+    SendGroup* group = nullptr;
+    for (auto& g : send_groups_) {
+        if (g.server == own && g.family == slot.address.family) {
+            group = &g;
+            break;
+        }
+    }
+    if (group != nullptr && group->left > 0) {
+        --group->left;
+        slot.fd = group->fd;
+        slot.connected = group->connected;
+        return;
+    }
+    int fd = -1;
+    bool connected = false;
+    if (own != nullptr) {
+        fd = connected_udp_socket(*own, slot.address.storage, slot.address.length);
+        connected = fd >= 0;
+    }
+    if (fd < 0) {
+        fd = udp_socket(slot.address.family);
+    }
+    if (fd < 0) {
+        return;
+    }
+    // Keyed by the server it was asked for: one that fell back on the shared pools above
+    // starts a new group next time, on them.
+    SendGroup fresh{own, slot.address.family, fd, connected, send_group - 1};
+    if (group != nullptr) {
+        *group = fresh;
+    } else {
+        send_groups_.push_back(fresh);
+    }
+    slot.fd = fd;
+    slot.connected = connected;
+}
+
 void Engine::transmit(Slot& slot) {
     ++slot.tries;
     auto timeout = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options_.timeout_seconds));
     slot.deadline = Clock::now() + timeout;
-    if (slot.fd < 0 && slot.server_state != nullptr && slot.server_state->connect) {
-        slot.fd =
-            connected_udp_socket(*slot.server_state, slot.address.storage, slot.address.length);
-        slot.connected = slot.fd >= 0;
-    }
     if (slot.fd < 0) {
-        slot.fd = udp_socket(slot.address.family); // kept for the retransmissions
+        pick_socket(slot); // kept for the retransmissions
     }
     if (slot.fd < 0) {
         complete(slot,
@@ -467,6 +507,7 @@ void Engine::flush_sends() {
         done += static_cast<std::size_t>(sent);
     }
     pending_sends_.clear();
+    send_groups_.clear(); // the next flush draws its sockets afresh
 }
 
 void Engine::start_tcp(Slot& slot) {

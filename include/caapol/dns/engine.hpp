@@ -94,6 +94,7 @@ private:
     void check_deadlines();
     void complete(Slot& slot, Response response);
     struct ServerState;
+    void pick_socket(Slot& slot);
     int udp_socket(int family);
     int connected_udp_socket(ServerState& state, const ::sockaddr_storage& address,
                              ::socklen_t length);
@@ -115,7 +116,7 @@ private:
     std::uint64_t queries_completed_ = 0;
     std::uint64_t answers_rejected_ = 0;
     // Random bytes from the kernel (getrandom), drawn in blocks: IDs, ports, sockets, case.
-    unsigned char random_bytes_[512] = {};
+    unsigned char random_bytes_[4096] = {};
     std::size_t random_used_ = sizeof random_bytes_;
     std::vector<std::size_t> pending_sends_; // slots whose datagram goes out at the next flush
     std::vector<char> receive_buffers_;
@@ -138,6 +139,16 @@ private:
         std::vector<int> pool; // that pool, filled as queries need sockets
     };
     std::size_t connected_servers_ = 0;
+    // The sockets drawn for the queries of the next flush (see pick_socket()).
+    static constexpr unsigned send_group = 16;
+    struct SendGroup {
+        ServerState* server; // null: the shared pools
+        int family;
+        int fd;
+        bool connected;
+        unsigned left; // queries that may still join the group
+    };
+    std::vector<SendGroup> send_groups_;
     std::vector<int> connected_fds_; // every connected socket, for poll
     std::map<std::string, ServerState> servers_;
     // The server last resolved to a socket address, with its silent_ counter: nearly every
