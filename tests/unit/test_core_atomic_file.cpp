@@ -2,11 +2,14 @@
 #include "caapol/core/diagnostic.hpp"
 #include "caapol/core/input.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace caapol;
@@ -106,6 +109,55 @@ TEST_SUITE("core") {
         CHECK(file.committed());
         CHECK(read_file(target) == expected);
         CHECK_THROWS_AS(file.write("more"), InputError);
+    }
+
+    TEST_CASE("tens of MiB through the writer thread arrive whole and in order") {
+        TempDir dir;
+        std::string target = (dir.path / "huge").string();
+        AtomicFile file(target);
+        std::string expected;
+        for (int i = 0; expected.size() < (std::size_t{20} << 20); ++i) {
+            // Pieces of every size, some larger than a buffer (1 MiB).
+            std::size_t size = i % 50 == 49 ? (std::size_t{3} << 19) : 1 + (i * 7919) % 4000;
+            std::string piece(size, static_cast<char>('a' + i % 26));
+            piece.back() = '\n';
+            file.write(piece);
+            expected += piece;
+        }
+        file.commit();
+        CHECK(read_file(target, expected.size() + 1) == expected);
+    }
+
+    TEST_CASE("a write the writer thread fails is an error naming the file") {
+        // In a child process, under a file size limit of 3 MiB: the writes past it fail
+        // (EFBIG) in the writer thread, and the next write() or commit() throws.
+        TempDir dir;
+        std::string target = (dir.path / "limited").string();
+        pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            std::signal(SIGXFSZ, SIG_IGN);
+            const rlim_t three_mib = rlim_t{3} << 20;
+            rlimit limit{three_mib, three_mib};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            int code = 1;
+            try {
+                AtomicFile file(target);
+                std::string piece(4096, 'x');
+                for (int i = 0; i < 4096; ++i) { // 16 MiB
+                    file.write(piece);
+                }
+                file.commit();
+            } catch (const InputError& e) {
+                code = e.message == "cannot write " + target + ": writing: File too large" ? 0 : 3;
+            }
+            std::_Exit(code);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+        CHECK(fs::is_empty(dir.path)); // no temporary file left
     }
 
     TEST_CASE("a symbolic link's target is replaced, beside the target; the link stays") {

@@ -2,9 +2,15 @@
 // same directory, flush it to disk, then rename it over the target.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace caapol {
 
@@ -15,7 +21,10 @@ namespace caapol {
 // would have. A `path` that is a symbolic link (or a chain of them) is resolved: the link's
 // final target is replaced, the temporary file lies beside that target, and the link stays.
 // Every failure throws InputError naming the path and the system's reason; the temporary file
-// is then removed.
+// is then removed. Past the first MiB, full buffers are written by a thread of the file's own
+// (at most four in hand), which also starts their writeback to disk: a report of hundreds of
+// MB costs its producer no write() and leaves little for commit()'s fsync. A failed write is
+// thrown by the next write() or by commit().
 class AtomicFile {
 public:
     explicit AtomicFile(const std::string& path);
@@ -32,6 +41,10 @@ public:
 
 private:
     void flush_buffer();
+    void hand_off(); // buffer_ to the writer thread, started on first use
+    void write_behind();
+    void stop_writer() noexcept;
+    void throw_writer_error(); // if the writer thread failed
     [[noreturn]] void fail(const std::string& what);
     void discard() noexcept;
 
@@ -42,6 +55,16 @@ private:
     int fd_ = -1;
     int slot_ = -1;
     bool committed_ = false;
+
+    // The writer thread and what it shares with the producer (under mutex_).
+    std::thread writer_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::string> full_;   // to be written, in order
+    std::vector<std::string> spare_; // written, their capacity for reuse
+    bool stopping_ = false;
+    int writer_errno_ = 0;      // the writer's failure: errno of its write
+    std::uint64_t written_ = 0; // bytes the writer has written (its thread only)
 };
 
 // Replaces `path` (through symbolic links, as AtomicFile) with `contents` atomically. Throws
