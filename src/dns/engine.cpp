@@ -379,7 +379,7 @@ void Engine::start(Slot& slot) {
         complete(slot, Response{false, {}, "no free query ID", false});
         return;
     }
-    slot_by_id_[id] = static_cast<int>(slot.index) + 1;
+    slot_by_id_[id] = static_cast<std::uint16_t>(slot.index + 1);
     transmit(slot);
 }
 
@@ -548,7 +548,7 @@ void Engine::complete(Slot& slot, Response response) {
         slot.tcp_fd = -1;
     }
     if (!slot.wire.empty()) {
-        int& owner = slot_by_id_[slot.header.id];
+        std::uint16_t& owner = slot_by_id_[slot.header.id];
         if (owner != 0 && slots_[static_cast<std::size_t>(owner - 1)].get() == &slot) {
             owner = 0;
         }

@@ -107,7 +107,9 @@ private:
     std::deque<std::pair<Query, Callback>> queue_;
     std::vector<std::unique_ptr<Slot>> slots_;
     std::vector<std::size_t> free_slots_;
-    std::vector<int> slot_by_id_; // 65536 entries: slot index + 1 of the UDP query with that ID
+    // 65536 entries: slot index + 1 of the UDP query with that ID (at most 10,000 slots; 16
+    // bits keep the table at 128 KiB, mostly in cache, for the random lookups).
+    std::vector<std::uint16_t> slot_by_id_;
     std::size_t in_flight_ = 0;
     std::vector<int> udp4_; // the socket pools, filled as queries need them
     std::vector<int> udp6_;
