@@ -583,6 +583,18 @@ void Engine::handle_udp(int fd, bool connected) {
             messages[i].msg_hdr.msg_iovlen = 1;
         }
         int received = ::recvmmsg(fd, messages, batch, 0, nullptr);
+        if (received < 0 && connected && errno == ECONNREFUSED) {
+            // An ICMP port unreachable for an earlier datagram (only connected sockets hear
+            // of them): said in the message of the queries still waiting on this socket,
+            // which keep waiting (an ICMP message is as easy to forge as an answer).
+            for (auto& pointer : slots_) {
+                Slot& slot = *pointer;
+                if (slot.active && slot.fd == fd && slot.tcp_state == TcpState::none) {
+                    slot.note = "ICMP port unreachable: nothing listens on the server's port";
+                }
+            }
+            continue;
+        }
         if (received <= 0) {
             return; // EAGAIN or a transient error: poll again
         }

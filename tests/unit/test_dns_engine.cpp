@@ -92,9 +92,39 @@ Outcome ask(std::size_t connected_servers) {
     return outcome;
 }
 
+// A query to a loopback port nothing listens on.
+dns::Response ask_closed_port(std::size_t connected_servers) {
+    std::uint16_t port = 0;
+    ::close(loopback_socket(port)); // the port, free again
+    dns::EngineOptions options;
+    options.timeout_seconds = 0.2;
+    options.retries = 1;
+    options.connected_servers = connected_servers;
+    dns::Engine engine(options);
+    const dns::Server target{"127.0.0.1", port};
+    dns::Response outcome;
+    engine.submit(dns::Query{&target, "example.test", 257, true, false},
+                  [&outcome](const dns::Query&, const dns::Response& response) {
+                      outcome.ok = response.ok;
+                      outcome.error = response.error;
+                  });
+    engine.run();
+    return outcome;
+}
+
 } // namespace
 
 TEST_SUITE("dns") {
+    TEST_CASE("a closed port: the ICMP error a connected socket hears is in the message") {
+        dns::Response connected = ask_closed_port(8);
+        CHECK_FALSE(connected.ok);
+        CHECK(connected.error == "no answer after 2 tries; ICMP port unreachable: nothing "
+                                 "listens on the server's port");
+        dns::Response shared = ask_closed_port(0);
+        CHECK_FALSE(shared.ok);
+        CHECK(shared.error == "no answer after 2 tries");
+    }
+
     TEST_CASE("a server with connected sockets: the kernel drops another port's answer") {
         Outcome outcome = ask(8);
         CHECK(outcome.ok);
