@@ -34,6 +34,30 @@ std::vector<std::string> sample(std::size_t count) {
     return names;
 }
 
+// $TMPDIR set to a directory that does not exist, for a scope.
+class MissingTmpdir {
+public:
+    MissingTmpdir() {
+        const char* old = std::getenv("TMPDIR");
+        had_ = old != nullptr;
+        saved_ = had_ ? old : "";
+        ::setenv("TMPDIR", "/nonexistent-caapol-dir", 1);
+    }
+    ~MissingTmpdir() {
+        if (had_) {
+            ::setenv("TMPDIR", saved_.c_str(), 1);
+        } else {
+            ::unsetenv("TMPDIR");
+        }
+    }
+    MissingTmpdir(const MissingTmpdir&) = delete;
+    MissingTmpdir& operator=(const MissingTmpdir&) = delete;
+
+private:
+    bool had_ = false;
+    std::string saved_;
+};
+
 } // namespace
 
 TEST_SUITE("verify") {
@@ -103,11 +127,9 @@ TEST_SUITE("verify") {
     }
 
     TEST_CASE("a run that cannot be written, in the sorting thread, is an input error") {
-        const char* old = std::getenv("TMPDIR");
-        std::string saved = old != nullptr ? old : "";
-        ::setenv("TMPDIR", "/nonexistent-caapol-dir", 1);
         std::string message;
         try {
+            MissingTmpdir missing;
             verify::NameSorter sorter(10);
             for (const auto& n : sample(100)) {
                 sorter.add(n);
@@ -115,11 +137,6 @@ TEST_SUITE("verify") {
             sorter.finish();
         } catch (const InputError& e) {
             message = e.message;
-        }
-        if (old != nullptr) {
-            ::setenv("TMPDIR", saved.c_str(), 1);
-        } else {
-            ::unsetenv("TMPDIR");
         }
         CHECK(message.find("cannot create a temporary file in /nonexistent-caapol-dir") == 0);
     }
@@ -146,19 +163,12 @@ TEST_SUITE("verify") {
     }
 
     TEST_CASE("a temporary directory that cannot be written is an input error naming it") {
-        const char* old = std::getenv("TMPDIR");
-        std::string saved = old != nullptr ? old : "";
-        ::setenv("TMPDIR", "/nonexistent-caapol-dir", 1);
         std::string message;
         try {
+            MissingTmpdir missing;
             verify::TempFile file;
         } catch (const InputError& e) {
             message = e.message;
-        }
-        if (old != nullptr) {
-            ::setenv("TMPDIR", saved.c_str(), 1);
-        } else {
-            ::unsetenv("TMPDIR");
         }
         CHECK(message.find("cannot create a temporary file in /nonexistent-caapol-dir") == 0);
     }
