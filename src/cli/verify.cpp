@@ -27,11 +27,24 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <sys/resource.h>
 #include <thread>
 
 namespace caapol::cli {
 
 namespace {
+
+// The soft limit on open descriptors raised to the hard one, as servers with large outgoing
+// socket ranges do: each thread's engine keeps up to 32 UDP sockets per connected server and
+// 32 shared ones per address family, besides TCP fallbacks and temporary files, and a soft
+// limit of 1,024 is common. Failure changes nothing (the pools then stay smaller).
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
 
 const char* const verify_usage =
     "usage: caapol verify [--resolver ADDR[@PORT]]... [--authoritative [--port N]]\n"
@@ -279,6 +292,7 @@ int run_verify(const Arguments& args) {
         }
     }
 
+    raise_open_file_limit();
     // On a terminal: names done / total, names/s, errors so far, erased at the end.
     Progress progress("verify", name_count, !values["quiet"].as<bool>());
     auto lookups_started = std::chrono::steady_clock::now();

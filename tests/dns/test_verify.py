@@ -47,13 +47,14 @@ def tearDownModule():
     SERVERS.__exit__(None, None, None)
 
 
-def verify(*args, resolver=None, env=None):
+def verify(*args, resolver=None, env=None, preexec_fn=None):
     command = [CAAPOL, "verify", "--dnssec", "off", "--resolver", resolver or RESOLVER, "--retries", "1"]
     command += [] if "--timeout" in args else ["--timeout", "3"]
     command += list(args)
     full_env = dict(os.environ, **(env or {}))
     start = time.monotonic()
-    p = subprocess.run(command, capture_output=True, text=True, timeout=120, env=full_env)
+    p = subprocess.run(command, capture_output=True, text=True, timeout=120, env=full_env,
+                       preexec_fn=preexec_fn)
     p.elapsed = time.monotonic() - start
     return p
 
@@ -471,6 +472,17 @@ class Threads(unittest.TestCase):
             # spans both slices (the split is at 6,001 of 12,002), so its apex is asked twice.
             self.assertIn("12002 queries sent", one.stderr)
             self.assertIn("12003 queries sent", two.stderr)
+            # A soft limit of 16 descriptors (the hard one kept): two threads' socket pools
+            # and temporary files need more, and verify raises the soft limit to the hard one.
+            import resource
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard == resource.RLIM_INFINITY or hard >= 1024:
+                low = verify("--format", "json", "--threads", "2", "--names", names_file,
+                             policy, resolver=nsd.endpoint,
+                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                                   (16, hard)))
+                self.assertEqual(low.returncode, 1, low.stderr)
+                self.assertEqual(low.stdout, two.stdout)
 
 
 class LongUnsortedList(unittest.TestCase):
