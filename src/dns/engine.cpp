@@ -84,10 +84,8 @@ struct Engine::Slot {
     std::string note;       // a mismatched or malformed answer seen while waiting
     int fd = -1;            // the UDP socket it goes out on, and the only one answers count on
     bool connected = false; // fd is connected to the server (no address per datagram)
-    ServerState* server_state = nullptr; // Engine::servers_ of the server
-    bool mixed_case = false;             // the name went out with 0x20 case randomisation
-    unsigned* silent = nullptr;          // Engine::servers_ of the server
-    unsigned* case_changed = nullptr;    // the same
+    ServerState* server = nullptr; // Engine::servers_ of the server asked
+    bool mixed_case = false;       // the name went out with 0x20 case randomisation
     // TCP after truncation
     int tcp_fd = -1;
     TcpState tcp_state = TcpState::none;
@@ -109,10 +107,8 @@ struct Engine::Slot {
         note.clear();
         fd = -1;
         connected = false;
-        server_state = nullptr;
+        server = nullptr;
         mixed_case = false;
-        silent = nullptr;
-        case_changed = nullptr;
         tcp_fd = -1;
         tcp_state = TcpState::none;
         tcp_out.clear();
@@ -218,45 +214,30 @@ int Engine::open_udp_socket(int family) {
     return fd; // unbound: the kernel picks an ephemeral port at the first send
 }
 
-// One socket of the family's pool, at random; the pool fills as queries need sockets.
-int Engine::udp_socket(int family) {
-    std::vector<int>& pool = family == AF_INET ? udp4_ : udp6_;
+// One socket of `pool`, at random; the pool fills as queries need sockets, up to
+// options_.udp_sockets. `peer` non-null: a server's own pool, each socket connected to it.
+// A socket that cannot be opened (or connected) leaves the pool smaller; -1 only when the
+// pool is empty.
+int Engine::draw_socket(std::vector<int>& pool, int family, const sockaddr_storage* peer,
+                        socklen_t peer_length) {
     std::size_t wanted = std::max<std::size_t>(1, options_.udp_sockets);
     std::size_t pick = random32() % wanted;
-    if (pick >= pool.size()) {
-        int fd = open_udp_socket(family);
-        if (fd < 0) {
-            return pool.empty() ? -1 : pool[pick % pool.size()];
-        }
-        pool.push_back(fd);
-        return fd;
+    if (pick < pool.size()) {
+        return pool[pick];
     }
-    return pool[pick];
-}
-
-// One of the server's own connected sockets, at random; -1 when one cannot be had (the
-// caller falls back on the shared pools, and the server keeps to them from then on).
-int Engine::connected_udp_socket(ServerState& state, const sockaddr_storage& address,
-                                 socklen_t length) {
-    std::size_t wanted = std::max<std::size_t>(1, options_.udp_sockets);
-    std::size_t pick = random32() % wanted;
-    if (pick < state.pool.size()) {
-        return state.pool[pick];
-    }
-    int fd = open_udp_socket(address.ss_family);
-    if (fd < 0) {
-        return state.pool.empty() ? -1 : state.pool[pick % state.pool.size()];
-    }
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    int fd = open_udp_socket(family);
+    if (fd >= 0 && peer != nullptr &&
+        ::connect(fd, reinterpret_cast<const sockaddr*>(peer), peer_length) != 0) {
         ::close(fd);
-        if (state.pool.empty()) {
-            state.connect = false;
-            return -1;
-        }
-        return state.pool[pick % state.pool.size()];
+        fd = -1;
     }
-    state.pool.push_back(fd);
-    connected_fds_.push_back(fd);
+    if (fd < 0) {
+        return pool.empty() ? -1 : pool[pick % pool.size()];
+    }
+    pool.push_back(fd);
+    if (peer != nullptr) {
+        connected_fds_.push_back(fd);
+    }
     return fd;
 }
 
@@ -320,10 +301,8 @@ void Engine::start(Slot& slot) {
         slot.address.length = last_length_;
         slot.address.family = last_storage_.ss_family;
     }
-    slot.server_state = last_state_;
-    slot.silent = &last_state_->silent;
-    slot.case_changed = &last_state_->case_changed;
-    if (*slot.silent >= silent_limit) {
+    slot.server = last_state_;
+    if (slot.server->silent >= silent_limit) {
         // The server answered none of the last queries: fail fast instead of waiting out the
         // retries of every remaining query (100,000 names behind a dead resolver).
         complete(slot, Response{false,
@@ -348,7 +327,7 @@ void Engine::start(Slot& slot) {
         complete(slot, Response{false, {}, error, false});
         return;
     }
-    if (options_.randomize_case && *slot.case_changed < case_limit) {
+    if (options_.randomize_case && slot.server->case_changed < case_limit) {
         // 0x20 (draft-vixie-dnsext-dns0x20): each letter of the name flipped at random, one
         // more bit per letter for a forger to guess. The name starts after the header.
         std::uint32_t bits = 0;
@@ -389,8 +368,7 @@ void Engine::start(Slot& slot) {
 // its own random ID and case), and a group is one sendmmsg, its answers one recvmmsg, instead
 // of one system call per query each way.
 void Engine::pick_socket(Slot& slot) {
-    ServerState* own =
-        slot.server_state != nullptr && slot.server_state->connect ? slot.server_state : nullptr;
+    ServerState* own = slot.server != nullptr && slot.server->connect ? slot.server : nullptr;
     SendGroup* group = nullptr;
     for (auto& g : send_groups_) {
         if (g.server == own && g.family == slot.address.family) {
@@ -404,14 +382,18 @@ void Engine::pick_socket(Slot& slot) {
         slot.connected = group->connected;
         return;
     }
+    const int family = slot.address.family;
     int fd = -1;
     bool connected = false;
     if (own != nullptr) {
-        fd = connected_udp_socket(*own, slot.address.storage, slot.address.length);
+        fd = draw_socket(own->pool, family, &slot.address.storage, slot.address.length);
         connected = fd >= 0;
+        if (!connected) {
+            own->connect = false; // not one socket could be had: the shared pools from now on
+        }
     }
     if (fd < 0) {
-        fd = udp_socket(slot.address.family);
+        fd = draw_socket(family == AF_INET ? udp4_ : udp6_, family, nullptr, 0);
     }
     if (fd < 0) {
         return;
@@ -648,7 +630,7 @@ void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_stora
         // echo case: never accepted; the query goes out again at once in lower case (the
         // normalized name), which such a server answers as asked.
         ++answers_rejected_;
-        ++*slot.case_changed;
+        ++slot.server->case_changed;
         slot.note = "an answer with the question's letter case changed was rejected (0x20)";
         if (slot.mixed_case) {
             std::size_t at = 12;
@@ -668,7 +650,7 @@ void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_stora
         start_tcp(slot);
         return;
     }
-    *slot.silent = 0;
+    slot.server->silent = 0;
     complete(slot, Response{true, wire, {}, false});
 }
 
@@ -744,7 +726,7 @@ void Engine::handle_tcp(Slot& slot, short revents) {
             fail("the answer is truncated even over TCP");
             return;
         }
-        *slot.silent = 0;
+        slot.server->silent = 0;
         complete(slot, Response{true, wire, {}, true});
     }
 }
@@ -768,7 +750,7 @@ void Engine::check_deadlines() {
             transmit(slot);
             continue;
         }
-        ++*slot.silent;
+        ++slot.server->silent;
         std::string error =
             "no answer after " + std::to_string(slot.tries) + (slot.tries == 1 ? " try" : " tries");
         if (!slot.note.empty()) {

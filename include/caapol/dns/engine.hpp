@@ -95,9 +95,8 @@ private:
     void complete(Slot& slot, Response response);
     struct ServerState;
     void pick_socket(Slot& slot);
-    int udp_socket(int family);
-    int connected_udp_socket(ServerState& state, const ::sockaddr_storage& address,
-                             ::socklen_t length);
+    int draw_socket(std::vector<int>& pool, int family, const ::sockaddr_storage* peer,
+                    ::socklen_t peer_length);
     int open_udp_socket(int family);
     std::uint32_t random32();
     void poll_once();
