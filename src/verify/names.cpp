@@ -74,17 +74,21 @@ void NameSorter::Chunk::sort_unique() {
     entries.erase(std::unique(entries.begin(), entries.end(), same), entries.end());
 }
 
+std::vector<std::string> NameSorter::Chunk::sorted_names() {
+    sort_unique();
+    std::vector<std::string> sorted(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        append_name_of_key(sorted[i], key(i));
+    }
+    return sorted;
+}
+
 std::vector<std::string> sorted_unique(const std::vector<std::string>& names) {
     NameSorter::Chunk chunk;
     for (const auto& name : names) {
         chunk.add(name);
     }
-    chunk.sort_unique();
-    std::vector<std::string> sorted(chunk.entries.size());
-    for (std::size_t i = 0; i < chunk.entries.size(); ++i) {
-        append_name_of_key(sorted[i], chunk.key(i));
-    }
-    return sorted;
+    return chunk.sorted_names();
 }
 
 namespace {
@@ -281,11 +285,7 @@ void NameSorter::spill() {
 SortedNames NameSorter::finish() {
     SortedNames sorted;
     if (runs_.empty() && !spiller_.joinable()) {
-        chunk_.sort_unique();
-        sorted.memory_.resize(chunk_.entries.size());
-        for (std::size_t i = 0; i < chunk_.entries.size(); ++i) {
-            append_name_of_key(sorted.memory_[i], chunk_.key(i));
-        }
+        sorted.memory_ = chunk_.sorted_names();
         sorted.count_ = sorted.memory_.size();
         chunk_ = Chunk{};
         return sorted;

@@ -122,7 +122,8 @@ public:
         std::string keys;
         std::vector<std::pair<std::uint32_t, std::uint32_t>> entries; // offset, length
         void add(std::string_view name);
-        void sort_unique(); // entries in key order, repeats dropped
+        void sort_unique();                      // entries in key order, repeats dropped
+        std::vector<std::string> sorted_names(); // sort_unique(), then the names in order
         std::string_view key(std::size_t i) const {
             return std::string_view(keys.data() + entries[i].first, entries[i].second);
         }
