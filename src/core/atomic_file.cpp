@@ -280,13 +280,11 @@ void AtomicFile::hand_off() {
         throw_writer_error();
     }
     full_.push_back(std::move(buffer_));
+    buffer_.clear(); // moved from: valid, and emptied here whatever it holds
     if (!spare_.empty()) {
-        buffer_ = std::move(spare_.back());
+        buffer_ = std::move(spare_.back()); // emptied by the writer, its capacity kept
         spare_.pop_back();
-    } else {
-        buffer_ = std::string();
     }
-    buffer_.clear();
     lock.unlock();
     changed_.notify_all();
 }
