@@ -81,9 +81,9 @@ struct Engine::Slot {
     Header header;    // of the query, to match answers against
     unsigned tries = 0;
     Clock::time_point deadline;
-    std::string note;       // a mismatched or malformed answer seen while waiting
-    int fd = -1;            // the UDP socket it goes out on, and the only one answers count on
-    bool connected = false; // fd is connected to the server (no address per datagram)
+    std::string note; // what went wrong while waiting (rejected answers, send errors), "; "-joined
+    int fd = -1;      // the UDP socket it goes out on, and the only one answers count on
+    bool connected = false;        // fd is connected to the server (no address per datagram)
     ServerState* server = nullptr; // Engine::servers_ of the server asked
     bool mixed_case = false;       // the name went out with 0x20 case randomisation
     // TCP after truncation
@@ -92,6 +92,18 @@ struct Engine::Slot {
     std::string tcp_out;
     std::size_t tcp_written = 0;
     std::string tcp_in;
+
+    // Each kind of trouble is said once, in the order first seen: a forger's answers may
+    // arrive between two others, and must not hide what the server itself did wrong.
+    void add_note(std::string_view text) {
+        if (note.find(text) != std::string::npos) {
+            return;
+        }
+        if (!note.empty()) {
+            note += "; ";
+        }
+        note += text;
+    }
 
     // Ready for the next query, the buffers' capacity kept (no allocation per query).
     // `address` is set by start() before any use.
@@ -481,7 +493,7 @@ void Engine::flush_sends() {
                 done = run;
                 continue;
             }
-            slots[done]->note = "send failed: " + errno_text(errno);
+            slots[done]->add_note("send failed: " + errno_text(errno));
             ++done; // retried at its deadline
             continue;
         }
@@ -572,7 +584,7 @@ void Engine::handle_udp(int fd, bool connected) {
             for (auto& pointer : slots_) {
                 Slot& slot = *pointer;
                 if (slot.active && slot.fd == fd && slot.tcp_state == TcpState::none) {
-                    slot.note = "ICMP port unreachable: nothing listens on the server's port";
+                    slot.add_note("ICMP port unreachable: nothing listens on the server's port");
                 }
             }
             continue;
@@ -617,12 +629,12 @@ void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_stora
     }
     auto header = read_header(wire);
     if (!header) {
-        slot.note = "a malformed answer arrived";
+        slot.add_note("a malformed answer arrived");
         return;
     }
     std::string why = mismatch(slot.header, *header);
     if (!why.empty()) {
-        slot.note = "a mismatched answer arrived (" + why + ")";
+        slot.add_note("a mismatched answer arrived (" + why + ")");
         return; // keep waiting for the right one
     }
     if (header->question_count == 1 && header->question_wire != slot.header.question_wire) {
@@ -631,7 +643,7 @@ void Engine::handle_datagram(int fd, std::string_view wire, const sockaddr_stora
         // normalized name), which such a server answers as asked.
         ++answers_rejected_;
         ++slot.server->case_changed;
-        slot.note = "an answer with the question's letter case changed was rejected (0x20)";
+        slot.add_note("an answer with the question's letter case changed was rejected (0x20)");
         if (slot.mixed_case) {
             std::size_t at = 12;
             for (std::size_t i = at; i < at + slot.header.question_wire.size(); ++i) {

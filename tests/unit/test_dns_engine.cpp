@@ -57,6 +57,51 @@ void respond(int server, int forger, int queries, std::atomic<int>& answered) {
     }
 }
 
+// Answers each query twice from the port asked, and never rightly: first to another question
+// (the type changed), then with the question's letter case swapped. Stops after `queries`
+// queries or 5 s.
+void respond_wrongly(int server, int queries) {
+    for (int seen = 0; seen < queries;) {
+        pollfd ready{server, POLLIN, 0};
+        if (::poll(&ready, 1, 5000) <= 0) {
+            return;
+        }
+        char wire[512];
+        sockaddr_storage from{};
+        socklen_t from_length = sizeof from;
+        ssize_t n = ::recvfrom(server, wire, sizeof wire, 0, reinterpret_cast<sockaddr*>(&from),
+                               &from_length);
+        if (n < 12) {
+            continue;
+        }
+        ++seen;
+        // The question: the name from offset 12 to its root label, then QTYPE and QCLASS
+        // (an OPT record may follow).
+        std::size_t name_end = 12;
+        while (name_end < static_cast<std::size_t>(n) && wire[name_end] != 0) {
+            name_end += 1 + static_cast<unsigned char>(wire[name_end]);
+        }
+        if (name_end + 4 >= static_cast<std::size_t>(n)) {
+            continue;
+        }
+        std::string other(wire, static_cast<std::size_t>(n));
+        other[2] = static_cast<char>(other[2] | 0x80);
+        other[name_end + 1] = 0; // QTYPE 257 (CAA) becomes 1 (A)
+        std::string swapped(wire, static_cast<std::size_t>(n));
+        swapped[2] = static_cast<char>(swapped[2] | 0x80);
+        for (std::size_t i = 12; i < name_end; ++i) {
+            char& c = swapped[i];
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                c = static_cast<char>(c ^ 0x20);
+            }
+        }
+        for (const std::string& answer : {other, swapped}) {
+            ::sendto(server, answer.data(), answer.size(), 0,
+                     reinterpret_cast<const sockaddr*>(&from), from_length);
+        }
+    }
+}
+
 struct Outcome {
     bool ok = false;
     std::string error;
@@ -99,6 +144,18 @@ Outcome ask(std::size_t connected_servers) {
     return outcome;
 }
 
+// A query to a server that answers each try twice, wrongly in two ways.
+Outcome ask_wrongly() {
+    std::uint16_t port = 0;
+    int server = loopback_socket(port);
+    // The first try, its lower-case resend after the 0x20 rejection, and the retry.
+    std::thread responder(respond_wrongly, server, 3);
+    Outcome outcome = query_once(port, 0.5, 1, 8);
+    responder.join();
+    ::close(server);
+    return outcome;
+}
+
 // A query to a loopback port nothing listens on.
 Outcome ask_closed_port(std::size_t connected_servers) {
     std::uint16_t port = 0;
@@ -117,6 +174,15 @@ TEST_SUITE("dns") {
         Outcome shared = ask_closed_port(0);
         CHECK_FALSE(shared.ok);
         CHECK(shared.error == "no answer after 2 tries");
+    }
+
+    TEST_CASE("every kind of rejected answer is in the message, once, in the order seen") {
+        // A later forgery must not hide an earlier one: each kind is said once.
+        Outcome outcome = ask_wrongly();
+        CHECK_FALSE(outcome.ok);
+        CHECK(outcome.error ==
+              "no answer after 2 tries; a mismatched answer arrived (answer to another "
+              "question); an answer with the question's letter case changed was rejected (0x20)");
     }
 
     TEST_CASE("a server with connected sockets: the kernel drops another port's answer") {
