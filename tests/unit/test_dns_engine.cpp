@@ -31,27 +31,43 @@ int loopback_socket(std::uint16_t& port) {
     return fd;
 }
 
+// A query received by a responder: its bytes and where to answer it.
+struct Received {
+    char wire[512];
+    std::size_t size = 0;
+    sockaddr_storage from{};
+    socklen_t from_length = sizeof from;
+};
+
+// The next query of at least a header's size, or false after 5 s without one.
+bool receive_query(int server, Received& query) {
+    for (;;) {
+        pollfd ready{server, POLLIN, 0};
+        if (::poll(&ready, 1, 5000) <= 0) {
+            return false;
+        }
+        query.from_length = sizeof query.from;
+        ssize_t n = ::recvfrom(server, query.wire, sizeof query.wire, 0,
+                               reinterpret_cast<sockaddr*>(&query.from), &query.from_length);
+        if (n >= 12) {
+            query.size = static_cast<std::size_t>(n);
+            return true;
+        }
+    }
+}
+
 // Answers each query (NOERROR, no records) twice: first from `forger`, another port of the
 // same address, then from `server`, the one asked. Stops after `queries` queries or 5 s.
 void respond(int server, int forger, int queries, std::atomic<int>& answered) {
-    for (int seen = 0; seen < queries;) {
-        pollfd ready{server, POLLIN, 0};
-        if (::poll(&ready, 1, 5000) <= 0) {
-            return;
-        }
-        char wire[512];
-        sockaddr_storage from{};
-        socklen_t from_length = sizeof from;
-        ssize_t n = ::recvfrom(server, wire, sizeof wire, 0, reinterpret_cast<sockaddr*>(&from),
-                               &from_length);
-        if (n < 12) {
-            continue;
-        }
-        ++seen;
+    Received query;
+    for (int seen = 0; seen < queries && receive_query(server, query); ++seen) {
+        char* wire = query.wire;
+        const std::size_t n = query.size;
+        const sockaddr_storage& from = query.from;
+        const socklen_t from_length = query.from_length;
         wire[2] = static_cast<char>(wire[2] | 0x80); // QR: a response, ID and question echoed
         for (int fd : {forger, server}) {
-            ::sendto(fd, wire, static_cast<std::size_t>(n), 0,
-                     reinterpret_cast<const sockaddr*>(&from), from_length);
+            ::sendto(fd, wire, n, 0, reinterpret_cast<const sockaddr*>(&from), from_length);
         }
         ++answered;
     }
@@ -61,33 +77,25 @@ void respond(int server, int forger, int queries, std::atomic<int>& answered) {
 // (the type changed), then with the question's letter case swapped. Stops after `queries`
 // queries or 5 s.
 void respond_wrongly(int server, int queries) {
-    for (int seen = 0; seen < queries;) {
-        pollfd ready{server, POLLIN, 0};
-        if (::poll(&ready, 1, 5000) <= 0) {
-            return;
-        }
-        char wire[512];
-        sockaddr_storage from{};
-        socklen_t from_length = sizeof from;
-        ssize_t n = ::recvfrom(server, wire, sizeof wire, 0, reinterpret_cast<sockaddr*>(&from),
-                               &from_length);
-        if (n < 12) {
-            continue;
-        }
-        ++seen;
+    Received query;
+    for (int seen = 0; seen < queries && receive_query(server, query); ++seen) {
+        char* wire = query.wire;
+        const std::size_t n = query.size;
+        const sockaddr_storage& from = query.from;
+        const socklen_t from_length = query.from_length;
         // The question: the name from offset 12 to its root label, then QTYPE and QCLASS
         // (an OPT record may follow).
         std::size_t name_end = 12;
-        while (name_end < static_cast<std::size_t>(n) && wire[name_end] != 0) {
+        while (name_end < n && wire[name_end] != 0) {
             name_end += 1 + static_cast<unsigned char>(wire[name_end]);
         }
-        if (name_end + 4 >= static_cast<std::size_t>(n)) {
+        if (name_end + 4 >= n) {
             continue;
         }
-        std::string other(wire, static_cast<std::size_t>(n));
+        std::string other(wire, n);
         other[2] = static_cast<char>(other[2] | 0x80);
         other[name_end + 1] = 0; // QTYPE 257 (CAA) becomes 1 (A)
-        std::string swapped(wire, static_cast<std::size_t>(n));
+        std::string swapped(wire, n);
         swapped[2] = static_cast<char>(swapped[2] | 0x80);
         for (std::size_t i = 12; i < name_end; ++i) {
             char& c = swapped[i];
