@@ -56,18 +56,20 @@ bool receive_query(int server, Received& query) {
     }
 }
 
+// `wire` from `fd` to where `query` came from.
+void answer(int fd, const Received& query, std::string_view wire) {
+    ::sendto(fd, wire.data(), wire.size(), 0, reinterpret_cast<const sockaddr*>(&query.from),
+             query.from_length);
+}
+
 // Answers each query (NOERROR, no records) twice: first from `forger`, another port of the
 // same address, then from `server`, the one asked. Stops after `queries` queries or 5 s.
 void respond(int server, int forger, int queries, std::atomic<int>& answered) {
     Received query;
     for (int seen = 0; seen < queries && receive_query(server, query); ++seen) {
-        char* wire = query.wire;
-        const std::size_t n = query.size;
-        const sockaddr_storage& from = query.from;
-        const socklen_t from_length = query.from_length;
-        wire[2] = static_cast<char>(wire[2] | 0x80); // QR: a response, ID and question echoed
+        query.wire[2] = static_cast<char>(query.wire[2] | 0x80); // QR: ID and question echoed
         for (int fd : {forger, server}) {
-            ::sendto(fd, wire, n, 0, reinterpret_cast<const sockaddr*>(&from), from_length);
+            answer(fd, query, std::string_view(query.wire, query.size));
         }
         ++answered;
     }
@@ -76,37 +78,31 @@ void respond(int server, int forger, int queries, std::atomic<int>& answered) {
 // Answers each query twice from the port asked, and never rightly: first to another question
 // (the type changed), then with the question's letter case swapped. Stops after `queries`
 // queries or 5 s.
-void respond_wrongly(int server, int queries) {
+void respond_wrongly(int server, int queries, std::atomic<int>& answered) {
     Received query;
     for (int seen = 0; seen < queries && receive_query(server, query); ++seen) {
-        char* wire = query.wire;
-        const std::size_t n = query.size;
-        const sockaddr_storage& from = query.from;
-        const socklen_t from_length = query.from_length;
         // The question: the name from offset 12 to its root label, then QTYPE and QCLASS
         // (an OPT record may follow).
         std::size_t name_end = 12;
-        while (name_end < n && wire[name_end] != 0) {
-            name_end += 1 + static_cast<unsigned char>(wire[name_end]);
+        while (name_end < query.size && query.wire[name_end] != 0) {
+            name_end += 1 + static_cast<unsigned char>(query.wire[name_end]);
         }
-        if (name_end + 4 >= n) {
+        if (name_end + 4 >= query.size) {
             continue;
         }
-        std::string other(wire, n);
-        other[2] = static_cast<char>(other[2] | 0x80);
+        query.wire[2] = static_cast<char>(query.wire[2] | 0x80); // QR
+        std::string other(query.wire, query.size);
         other[name_end + 1] = 0; // QTYPE 257 (CAA) becomes 1 (A)
-        std::string swapped(wire, n);
-        swapped[2] = static_cast<char>(swapped[2] | 0x80);
+        std::string swapped(query.wire, query.size);
         for (std::size_t i = 12; i < name_end; ++i) {
             char& c = swapped[i];
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
                 c = static_cast<char>(c ^ 0x20);
             }
         }
-        for (const std::string& answer : {other, swapped}) {
-            ::sendto(server, answer.data(), answer.size(), 0,
-                     reinterpret_cast<const sockaddr*>(&from), from_length);
-        }
+        answer(server, query, other);
+        answer(server, query, swapped);
+        ++answered;
     }
 }
 
@@ -156,11 +152,13 @@ Outcome ask(std::size_t connected_servers) {
 Outcome ask_wrongly() {
     std::uint16_t port = 0;
     int server = loopback_socket(port);
-    // The first try, its lower-case resend after the 0x20 rejection, and the retry.
-    std::thread responder(respond_wrongly, server, 3);
+    // The first try and its lower-case resend after the 0x20 rejection, which is the retry.
+    std::atomic<int> answered{0};
+    std::thread responder(respond_wrongly, server, 2, std::ref(answered));
     Outcome outcome = query_once(port, 0.5, 1, 8);
     responder.join();
     ::close(server);
+    CHECK(answered == 2);
     return outcome;
 }
 
