@@ -142,6 +142,23 @@ std::string directory_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// All of `data` to `fd`: 0, or the errno of the write that failed. Used by the producer and
+// by the writer thread alike, so it throws nothing itself.
+int write_fully(int fd, std::string_view data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return errno;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
 } // namespace
 
 std::string resolve_output_path(const std::string& path) {
@@ -239,16 +256,9 @@ void AtomicFile::fail(const std::string& what) {
 }
 
 void AtomicFile::flush_buffer() {
-    std::size_t written = 0;
-    while (written < buffer_.size()) {
-        ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            fail("writing");
-        }
-        written += static_cast<std::size_t>(n);
+    if (int failure = write_fully(fd_, buffer_); failure != 0) {
+        errno = failure;
+        fail("writing");
     }
     buffer_.clear();
 }
@@ -299,25 +309,13 @@ void AtomicFile::write_behind() {
         std::string piece = std::move(full_.front());
         full_.pop_front();
         lock.unlock();
-        int failure = 0;
-        std::size_t done = 0;
-        while (done < piece.size()) {
-            ssize_t n = ::write(fd_, piece.data() + done, piece.size() - done);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n < 0) {
-                failure = errno;
-                break;
-            }
-            done += static_cast<std::size_t>(n);
-        }
+        const int failure = write_fully(fd_, piece);
         if (failure == 0) {
             // Writeback of this piece starts now, on the kernel's threads: commit()'s fsync
             // then waits for the last pieces only. (An advice: its failure changes nothing.)
-            ::sync_file_range(fd_, static_cast<off_t>(written_), static_cast<off_t>(done),
+            ::sync_file_range(fd_, static_cast<off_t>(written_), static_cast<off_t>(piece.size()),
                               SYNC_FILE_RANGE_WRITE);
-            written_ += done;
+            written_ += piece.size();
         }
         piece.clear();
         lock.lock();
